@@ -1,0 +1,15 @@
+"""tao2ds: `doit build target=jetson_nano precision=fp16 model.classifier_threshold=0.6`
+
+Command-line `key=value` pairs are Hydra overrides (see conf/); `targets=a,b` or `targets=all`
+builds several targets in one run. `doit list` shows the tasks; `doit info <task>` why one runs.
+"""
+from tasks.model import task_analyze, task_preprocess  # noqa: F401
+from tasks.target import task_appconfig, task_build, task_labels, task_manifest, task_nvinfer, task_stage  # noqa: F401
+from tasks.engine import task_engine  # noqa: F401
+
+DOIT_CONFIG = {
+    "default_tasks": ["build"],
+    "backend": "sqlite3",  # dbm falls back to dbm.dumb here, which corrupts under -n
+    "dep_file": ".doit.db",
+    "verbosity": 1,
+}

@@ -1,0 +1,1 @@
+"""INT8 calibration core: |x| statistics, thresholds, TensorRT cache format and Q/DQ ONNX."""

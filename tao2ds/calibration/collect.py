@@ -1,0 +1,178 @@
+"""Run an ONNX model in ONNX Runtime and calibrate every float tensor (network input included).
+
+Images are streamed twice (pass 1: max|x|, pass 2: histograms over [0, max|x|]) so nothing is held in
+memory across batches -- unlike ORT's HistogramCalibrater, which keeps every intermediate output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+from .histogram import DEFAULT_BINS, AbsHistogramCollector, AbsMaxCollector
+from .thresholds import HISTOGRAM_METHODS, METHODS, compute_amax
+
+Batches = Callable[[], Iterable[np.ndarray]]
+Progress = Callable[[int], None]
+
+_FLOAT = onnx.TensorProto.FLOAT
+_CONSTANT_OPS = frozenset({"Constant"})
+
+
+def _input_names(graph: onnx.GraphProto) -> list[str]:
+    initializers = {t.name for t in graph.initializer}
+    return [i.name for i in graph.input if i.name not in initializers]
+
+
+def augmented_model_bytes(model: onnx.ModelProto) -> tuple[bytes, list[str]]:
+    """Serialized copy of ``model`` whose outputs include every float32 node output; returns (bytes, names).
+
+    ``names`` lists those tensors in graph order (original float outputs included). Graph inputs are not
+    listed: the caller already has their values. Types come from ONNX shape inference; tensors whose
+    type is unknown or not float32 (shapes, indices), initializers and Constant outputs are skipped.
+    """
+    inferred = onnx.shape_inference.infer_shapes(model)
+    graph = inferred.graph
+    typed = {vi.name: vi for vi in [*graph.input, *graph.value_info, *graph.output]}
+    skip = {t.name for t in graph.initializer} | set(_input_names(graph))
+    existing_outputs = {o.name for o in graph.output}
+
+    names: list[str] = []
+    seen: set[str] = set()
+    for node in graph.node:
+        if node.op_type in _CONSTANT_OPS and node.domain in ("", "ai.onnx"):
+            continue
+        for out in node.output:
+            if not out or out in skip or out in seen:
+                continue
+            vi = typed.get(out)
+            if vi is None or vi.type.tensor_type.elem_type != _FLOAT:
+                continue
+            names.append(out)
+            seen.add(out)
+            if out not in existing_outputs:
+                graph.output.append(vi)
+    return inferred.SerializeToString(), names
+
+
+@dataclass
+class Statistics:
+    """Result of the two passes; ``histograms`` is None when the method needs only max|x|."""
+
+    input_name: str
+    tensor_names: list[str]  # input first, then graph order
+    maxima: AbsMaxCollector
+    histograms: AbsHistogramCollector | None
+    images: int
+
+
+def _session(model_bytes: bytes, providers: list[str] | None) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    # No fusions: calibrate the graph as written (TensorRT's EntropyCalibration2 also calibrates before
+    # fusion), and fused nodes could not expose their intermediate tensors anyway.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model_bytes, options, providers=providers or ["CPUExecutionProvider"])
+
+
+def _run_pass(
+    session: ort.InferenceSession,
+    input_name: str,
+    output_names: list[str],
+    batches: Batches,
+    sink: Callable[[str, np.ndarray], None],
+    progress: Progress | None,
+) -> int:
+    images = 0
+    for batch in batches():
+        x = np.ascontiguousarray(batch, dtype=np.float32)
+        sink(input_name, x)
+        for name, value in zip(output_names, session.run(output_names, {input_name: x})):
+            sink(name, value)
+        images += len(x)
+        if progress is not None:
+            progress(len(x))
+    return images
+
+
+def collect_statistics(
+    onnx_path: str | os.PathLike,
+    batches: Batches,
+    *,
+    histograms: bool = True,
+    bins: int = DEFAULT_BINS,
+    progress: Progress | None = None,
+    providers: list[str] | None = None,
+) -> Statistics:
+    """Pass 1 (max|x|) and, if ``histograms``, pass 2 (|x| histograms); ``batches()`` is called once per pass."""
+    model = onnx.load(os.fspath(onnx_path))
+    inputs = _input_names(model.graph)
+    if len(inputs) != 1:
+        raise ValueError(f"expected a model with exactly one input, got {inputs}")
+    input_name = inputs[0]
+    input_type = next(i for i in model.graph.input if i.name == input_name).type.tensor_type.elem_type
+    if input_type != _FLOAT:
+        raise ValueError(f"model input {input_name!r} is not float32; cannot calibrate it")
+    model_bytes, output_names = augmented_model_bytes(model)
+    session = _session(model_bytes, providers)
+
+    maxima = AbsMaxCollector()
+    images = _run_pass(session, input_name, output_names, batches, maxima.update, progress)
+    if images == 0:
+        raise ValueError("no calibration images: batches() yielded nothing")
+    tensor_names = list(maxima.amax)
+
+    hist = None
+    if histograms:
+        hist = AbsHistogramCollector(maxima.amax, bins)
+        again = _run_pass(session, input_name, output_names, batches, hist.update, progress)
+        if again != images:
+            raise ValueError(
+                f"batches() yielded {images} images in pass 1 but {again} in pass 2; "
+                "it must return the same data on every call"
+            )
+    return Statistics(input_name, tensor_names, maxima, hist, images)
+
+
+def collect_ranges(
+    onnx_path: str | os.PathLike,
+    batches: Batches,
+    method: str = "entropy",
+    *,
+    bins: int = DEFAULT_BINS,
+    percentile: float = 99.99,
+    progress: Progress | None = None,
+    providers: list[str] | None = None,
+) -> dict[str, float]:
+    """Per-tensor amax (input first, then graph order) for every float tensor of the model.
+
+    ``batches`` must return a fresh iterable of NCHW float arrays on each call (it is called twice for
+    histogram methods, once for ``max``). ``progress(n)`` is called after every batch with the number of
+    images in it (an increment, e.g. ``tqdm.update``); a full run covers 2x the images for entropy and
+    percentile, 1x for max.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown calibration method {method!r}; choose one of {', '.join(METHODS)}")
+    stats = collect_statistics(
+        onnx_path,
+        batches,
+        histograms=method in HISTOGRAM_METHODS,
+        bins=bins,
+        progress=progress,
+        providers=providers,
+    )
+    maxima = stats.maxima.amax
+    result: dict[str, float] = {}
+    for name in stats.tensor_names:
+        if stats.histograms is None:
+            result[name] = compute_amax(method, amax=maxima[name])
+        else:
+            h = stats.histograms.histogram(name)
+            result[name] = compute_amax(
+                method, amax=h.amax, counts=h.counts, bin_width=h.bin_width, percentile=percentile
+            )
+    return result

@@ -1,0 +1,104 @@
+"""Write an explicitly quantized (Q/DQ) ONNX from our per-tensor amax, using ORT's own QDQQuantizer.
+
+This is the INT8 path that survives TensorRT 11 (implicit-quantization calibrators are removed there):
+TensorRT reads the scales from the QuantizeLinear/DequantizeLinear nodes instead of a calibration cache.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnxruntime.quantization.calibrate import CalibrationMethod, TensorData, TensorsData
+from onnxruntime.quantization.qdq_quantizer import QDQQuantizer
+from onnxruntime.quantization.quant_utils import QuantType
+from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
+
+MIN_OPSET = 13  # per-channel QuantizeLinear/DequantizeLinear (``axis``) needs opset 13
+
+# Same op set quantize_static() uses by default for QDQ.
+DEFAULT_OP_TYPES: tuple[str, ...] = tuple(sorted(set(QLinearOpsRegistry) | set(QDQRegistry)))
+
+# Keep these ops' outputs in float: Softmax is the classifier's output, and int8 would round the
+# probabilities DeepStream thresholds on to steps of 1/127 for no speed benefit.
+DEFAULT_NO_OUTPUT_QUANT: tuple[str, ...] = ("Softmax",)
+
+# TensorRT-style settings: symmetric int8 everywhere (zero point 0), per-channel weights, float bias.
+# Weights keep an explicit Q->DQ pair on float32 values (AddQDQPairToWeight), the form TensorRT's own
+# QAT toolkit exports and older TensorRT ONNX parsers (8.x) accept, instead of int8 initializers.
+_EXTRA_OPTIONS = {
+    "ActivationSymmetric": True,
+    "WeightSymmetric": True,
+    "QuantizeBias": False,
+    "DedicatedQDQPair": False,
+    "AddQDQPairToWeight": True,
+}
+
+
+def _default_opset(model: onnx.ModelProto) -> int:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+
+
+def quantize_qdq(
+    model: onnx.ModelProto,
+    amax: Mapping[str, float],
+    *,
+    op_types: Sequence[str] = DEFAULT_OP_TYPES,
+    no_output_quant: Sequence[str] = DEFAULT_NO_OUTPUT_QUANT,
+) -> onnx.ModelProto:
+    """Q/DQ model with activation scale amax/127 (symmetric int8) for each quantized tensor in ``amax``.
+
+    ORT adjusts two ranges itself: a Relu/Clip input takes its output's range, and a quantized Softmax
+    output gets [0, 1]. ``amax`` must cover every activation ORT decides to quantize (ORT raises otherwise).
+    """
+    if _default_opset(model) < MIN_OPSET:
+        model = onnx.version_converter.convert_version(model, MIN_OPSET)
+    ranges = TensorsData(
+        CalibrationMethod.Entropy,
+        {
+            name: TensorData(lowest=np.float32(-a), highest=np.float32(a))
+            for name, a in amax.items()
+        },
+    )
+    quantizer = QDQQuantizer(
+        model,
+        True,  # per_channel (weights only; activations are always per-tensor)
+        False,  # reduce_range
+        QuantType.QInt8,  # weights
+        QuantType.QInt8,  # activations
+        ranges,
+        [],  # nodes_to_quantize: all
+        [],  # nodes_to_exclude
+        list(op_types),
+        {**_EXTRA_OPTIONS, "OpTypesToExcludeOutputQuantization": list(no_output_quant)},
+    )
+    quantized = quantizer.quantize_model()
+    quantizer.model.topological_sort()
+    return quantized
+
+
+def write_qdq_model(
+    onnx_path: str | os.PathLike,
+    amax: Mapping[str, float],
+    out_path: str | os.PathLike,
+    *,
+    op_types: Sequence[str] = DEFAULT_OP_TYPES,
+    no_output_quant: Sequence[str] = DEFAULT_NO_OUTPUT_QUANT,
+) -> None:
+    """Quantize ``onnx_path`` with ``amax`` and write it atomically to ``out_path`` (same inputs -> same bytes)."""
+    model = quantize_qdq(
+        onnx.load(os.fspath(onnx_path)), amax, op_types=op_types, no_output_quant=no_output_quant
+    )
+    out = Path(out_path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(model.SerializeToString(deterministic=True))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,281 @@
+"""Typed schemas for the composed Hydra config.
+
+The YAML files under ``conf/`` are merged onto these dataclasses, so an unknown key or an
+ill-typed value fails at compose time, before any task runs (see ``compose.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import List, Optional
+
+
+class _StrEnum(str, Enum):
+    """str() gives the value, so enums drop into strings and comparisons as plain names."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Platform(_StrEnum):
+    jetson = "jetson"
+    dgpu = "dgpu"
+
+
+class PrecisionName(_StrEnum):
+    fp32 = "fp32"
+    fp16 = "fp16"
+    int8 = "int8"
+
+
+class PreprocessMode(_StrEnum):
+    caffe = "caffe"
+    torch = "torch"
+    tf = "tf"
+
+
+class CalibrationMethod(_StrEnum):
+    entropy = "entropy"
+    max = "max"
+    percentile = "percentile"
+
+
+class EngineBuilderName(_StrEnum):
+    auto = "auto"
+    tensorrt = "tensorrt"
+    trtexec = "trtexec"
+    ssh = "ssh"
+    deepstream = "deepstream"
+
+
+class RunBackend(_StrEnum):
+    auto = "auto"
+    deepstream_app = "deepstream-app"
+    pyds = "pyds"
+    reference = "reference"
+
+
+class Topology(_StrEnum):
+    classify_frames = "classify_frames"
+    detect_classify = "detect_classify"
+
+
+class SinkKind(_StrEnum):
+    fake = "fake"
+    display = "display"
+    file = "file"
+    rtsp = "rtsp"
+    overlay = "overlay"
+    drm = "drm"
+
+
+class MemoryType(_StrEnum):
+    default = "default"
+    cuda_pinned = "cuda_pinned"
+    cuda_device = "cuda_device"
+    cuda_unified = "cuda_unified"
+    surface_array = "surface_array"
+
+
+@dataclass
+class PreprocessingOverride:
+    """Explicit preprocessing; any field set here wins over the training spec."""
+
+    mode: Optional[PreprocessMode] = None
+    image_mean: Optional[List[float]] = None  # B;G;R for caffe, as TAO's image_mean
+    net_scale_factor: Optional[float] = None
+    offsets: Optional[List[float]] = None
+    model_color_format: Optional[int] = None  # 0 RGB, 1 BGR, 2 GRAY
+
+
+@dataclass
+class ValidationSet:
+    csv: Optional[str] = None  # TAO multitask CSV: fname, then one column per task
+    images: Optional[str] = None
+
+
+@dataclass
+class ModelConfig:
+    name: str = "multitask"
+    onnx: str = "???"
+    classmap: str = "???"
+    spec: Optional[str] = None
+    classifier_threshold: float = 0.5
+    batch_size: int = 1
+    scaling_filter: int = 1  # 0 nearest, 1 bilinear, 2.. (nvinfer scaling-filter)
+    preprocessing: PreprocessingOverride = field(default_factory=PreprocessingOverride)
+    validation: ValidationSet = field(default_factory=ValidationSet)
+    calibration_images: Optional[str] = None  # default image set for calibration.images
+
+
+@dataclass
+class GpuConfig:
+    name: str = "???"
+    compute_capability: str = "???"
+    precisions: List[PrecisionName] = field(default_factory=list)
+    dla_cores: int = 0
+    nvenc: bool = True  # hardware video encoder (Orin Nano has none)
+
+
+@dataclass
+class TargetConfig:
+    name: str = "???"
+    description: str = ""
+    platform: Platform = Platform.dgpu
+    arch: str = "x86_64"
+    gpu: GpuConfig = field(default_factory=GpuConfig)
+    jetpack: Optional[str] = None
+    l4t: Optional[str] = None
+    deepstream: str = "???"
+    tensorrt: str = "???"
+    cuda: str = "???"
+    python: str = "3.10"  # the device's system Python (the pyds app must run on it)
+    max_batch_size: int = 32
+    deepstream_root: str = "/opt/nvidia/deepstream/deepstream"
+    host: Optional[str] = None
+    user: Optional[str] = None
+    port: int = 22
+    ssh_key: Optional[str] = None
+    remote_dir: str = "tao2ds"  # relative to the device user's home
+
+
+@dataclass
+class PrecisionConfig:
+    name: PrecisionName = PrecisionName.fp16
+
+
+@dataclass
+class SourceConfig:
+    uri: str = "???"  # a path (relative to the project) or a URI (file://, rtsp://, ...)
+    num_sources: int = 1
+    latency: int = 100  # ms, RTSP only
+
+
+@dataclass
+class SinkConfig:
+    kind: SinkKind = SinkKind.fake
+    sync: bool = False
+    output_file: Optional[str] = None  # file sink, relative to the build directory
+    codec: str = "h264"
+    bitrate: int = 2000000
+    rtsp_port: int = 8554
+    udp_port: int = 5400
+
+
+@dataclass
+class StreammuxConfig:
+    width: int = 240
+    height: int = 320
+    batched_push_timeout: int = 40000
+    live_source: bool = False
+    enable_padding: bool = False
+
+
+@dataclass
+class TiledDisplayConfig:
+    enable: bool = False
+    rows: int = 1
+    columns: int = 1
+    width: int = 480
+    height: int = 640
+
+
+@dataclass
+class OsdConfig:
+    enable: bool = True
+    border_width: int = 3
+    text_size: int = 15
+    font: str = "Serif"
+
+
+@dataclass
+class TrackerConfig:
+    enable: bool = False
+    width: int = 640
+    height: int = 384
+    ll_lib_file: str = "lib/libnvds_nvmultiobjecttracker.so"  # relative to target.deepstream_root
+    ll_config_file: Optional[str] = None
+
+
+@dataclass
+class DetectorConfig:
+    """A user-supplied primary detector (detect_classify): its nvinfer config is an input."""
+
+    config: Optional[str] = None
+    gie_unique_id: int = 1
+    class_ids: List[int] = field(default_factory=list)  # objects the classifier runs on; empty = all
+    detections: Optional[str] = None  # JSON detections for the reference runner
+
+
+@dataclass
+class PipelineConfig:
+    name: str = "???"
+    topology: Topology = Topology.classify_frames
+    classifier_gie_id: int = 1
+    interval: int = 0
+    memory: MemoryType = MemoryType.default
+    sources: List[SourceConfig] = field(default_factory=list)
+    sinks: List[SinkConfig] = field(default_factory=list)
+    streammux: StreammuxConfig = field(default_factory=StreammuxConfig)
+    tiled_display: TiledDisplayConfig = field(default_factory=TiledDisplayConfig)
+    osd: OsdConfig = field(default_factory=OsdConfig)
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    file_loop: bool = False
+    perf_measurement: bool = True
+
+
+@dataclass
+class BuildConfig:
+    dir: str = "build"
+
+
+@dataclass
+class CalibrationConfig:
+    images: Optional[str] = None  # a directory or a list file; None = the model's default set
+    method: CalibrationMethod = CalibrationMethod.entropy
+    percentile: float = 99.99
+    batch_size: int = 8
+    batches: Optional[int] = None  # None: every image, in whole batches
+
+
+@dataclass
+class EngineConfig:
+    builder: EngineBuilderName = EngineBuilderName.auto
+    gpu_id: int = 0
+    workspace_mib: int = 1024
+    dla_core: Optional[int] = None
+    timing_cache: bool = True
+    scaling_compute_hw: int = 1  # 0 default, 1 GPU, 2 VIC (Jetson only)
+
+
+@dataclass
+class RunConfig:
+    backend: RunBackend = RunBackend.auto
+    max_frames: Optional[int] = None
+    annotate: bool = True
+
+
+@dataclass
+class VerifyConfig:
+    min_accuracy: float = 0.95
+
+
+@dataclass
+class CacheConfig:
+    dir: Optional[str] = ".tao2ds-cache"
+    remote: Optional[str] = None
+
+
+@dataclass
+class RootConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    precision: PrecisionConfig = field(default_factory=PrecisionConfig)
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)

@@ -1,0 +1,83 @@
+"""The composed configs of this doit run (one per selected target), composed once."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tao2ds.capabilities import check_capabilities
+from tao2ds.compose import Composed, compose, split_targets
+from tao2ds.errors import Tao2dsError
+from tao2ds.layout import CommonLayout, TargetLayout
+
+
+def cli_overrides() -> list[str]:
+    """doit's ``key=value`` command-line variables, in order, as Hydra override strings.
+
+    doit exposes only ``get_var``; the dict it fills is private, so read it in this one place.
+    """
+    from doit import doit_cmd
+
+    return [f"{k}={v}" for k, v in (doit_cmd._CMDLINE_VARS or {}).items()]
+
+
+@dataclass(frozen=True)
+class TargetBuild:
+    composed: Composed
+    layout: TargetLayout
+
+    @property
+    def cfg(self):
+        return self.composed.cfg
+
+    @property
+    def name(self) -> str:
+        return self.composed.target
+
+
+@dataclass(frozen=True)
+class RunContext:
+    overrides: tuple[str, ...]
+    targets: tuple[TargetBuild, ...]
+
+    @property
+    def cfg(self):
+        """Config of the first target: model/calibration settings are the same for all."""
+        return self.targets[0].cfg
+
+    @property
+    def common(self) -> CommonLayout:
+        return CommonLayout.for_build_dir(self.cfg.build.dir)
+
+    @property
+    def int8(self) -> bool:
+        return str(self.cfg.precision.name) == "int8"
+
+
+def build_context(overrides: list[str]) -> RunContext:
+    names, rest = split_targets(overrides)
+    builds = []
+    for name in names:
+        composed = compose(rest if name is None else [*rest, f"target={name}"])
+        check_capabilities(composed.cfg)
+        builds.append(TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)))
+    _check_inputs(builds[0].cfg)
+    return RunContext(tuple(overrides), tuple(builds))
+
+
+def _check_inputs(cfg) -> None:
+    m = cfg.model
+    for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
+        if path is not None and not Path(path).is_file():
+            raise Tao2dsError(f"{key}={path}: file not found (paths are relative to {Path.cwd()})")
+
+
+@lru_cache(maxsize=1)
+def current() -> RunContext:
+    """The context for doit's command line; a config error ends the run with a clean message."""
+    try:
+        return build_context(cli_overrides())
+    except Tao2dsError as e:
+        print(f"tao2ds: error: {e}", file=sys.stderr)
+        raise SystemExit(3) from None

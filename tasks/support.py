@@ -1,0 +1,65 @@
+"""Small doit helpers shared by the task generators."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from tao2ds.errors import Tao2dsError
+from tao2ds.fsutil import sha256_json
+
+
+class params_unchanged:
+    """uptodate checker over the config subset a task uses.
+
+    Like doit's ``config_changed`` but it stores the values themselves, not only a digest, so
+    ``doit explain`` can say which key changed and from what to what (DVC's params idea).
+    """
+
+    def __init__(self, params: dict[str, Any]):
+        self.params = params
+        self.digest = sha256_json(params)
+
+    def configure_task(self, task) -> None:
+        task.value_savers.append(lambda: {"_params": self.params, "_params_digest": self.digest})
+
+    def __call__(self, task, values) -> bool:
+        return values.get("_params_digest") == self.digest
+
+    def __repr__(self) -> str:
+        return f"params_unchanged({self.digest[:12]})"
+
+
+def run_step(fn: Callable[..., Any], **kwargs: Any):
+    """Run a step; a user-facing error prints one clean message instead of a traceback."""
+    try:
+        fn(**kwargs)
+    except Tao2dsError as e:
+        print(f"tao2ds: error: {e}", file=sys.stderr)
+        return False
+    return None
+
+
+def step(
+    name: str,
+    fn: Callable[..., Any],
+    kwargs: dict[str, Any],
+    *,
+    doc: str,
+    file_dep: Iterable[str | Path] = (),
+    targets: Iterable[str | Path] = (),
+    params: Optional[dict[str, Any]] = None,
+    task_dep: Iterable[str] = (),
+    extra_uptodate: Iterable[Any] = (),
+) -> dict[str, Any]:
+    """A doit sub-task dict: content deps + config-subset deps + atomic targets."""
+    return {
+        "name": name,
+        "doc": doc,
+        "actions": [(run_step, [fn], kwargs)],
+        "file_dep": sorted({str(p) for p in file_dep}),
+        "targets": [str(p) for p in targets],
+        "uptodate": [params_unchanged(params or {}), *extra_uptodate],
+        "task_dep": list(task_dep),
+        "clean": True,
+    }

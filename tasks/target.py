@@ -1,0 +1,130 @@
+"""Per-target tasks: everything under <build.dir>/<target>/."""
+from __future__ import annotations
+
+from tao2ds import config_steps, steps
+from tao2ds.config_steps import is_local_source, local_source_path
+from tao2ds.manifest import write_manifest
+from tasks.context import TargetBuild, current
+from tasks.support import step
+
+
+def _each():
+    ctx = current()
+    for tb in ctx.targets:
+        yield ctx, tb
+
+
+def task_stage():
+    """Copy the model and local media into the target directory (it must be self-contained)."""
+    for ctx, tb in _each():
+        m, L = tb.cfg.model, tb.layout
+        yield step(f"{tb.name}:model", steps.stage_file, {"src": m.onnx, "dest": L.onnx},
+                   doc="the ONNX model next to its configs", file_dep=[m.onnx], targets=[L.onnx])
+        sources = tb.composed.to_dict()["pipeline"]["sources"]
+        local = [local_source_path(s["uri"]) for s in sources if is_local_source(s["uri"])]
+        yield step(f"{tb.name}:media", config_steps.stage_sources, {"sources": sources, "media_dir": L.media_dir},
+                   doc="local video sources", file_dep=local, targets=[L.media_dir / p.name for p in local],
+                   params={"sources": sources})
+
+
+def engine_sidecar_dep(tb: TargetBuild) -> list:
+    from tasks.engine import builds_engine
+
+    return [tb.layout.engine_sidecar] if builds_engine(tb) else []
+
+
+def task_labels():
+    """labels.txt: one line per engine output, in engine (or graph) output order."""
+    for ctx, tb in _each():
+        L, side = tb.layout, engine_sidecar_dep(tb)
+        yield step(tb.name, steps.write_labels,
+                   {"model_json": ctx.common.model_json, "engine_sidecar": side[0] if side else None, "out": L.labels},
+                   doc="labels file", file_dep=[ctx.common.model_json, *side], targets=[L.labels])
+
+
+def nvinfer_params(tb: TargetBuild) -> dict:
+    cfg = tb.cfg
+    secondary = str(cfg.pipeline.topology) == "detect_classify"
+    return {
+        "precision": str(cfg.precision.name), "batch_size": cfg.model.batch_size, "gpu_id": cfg.engine.gpu_id,
+        "gie_unique_id": cfg.pipeline.classifier_gie_id, "interval": cfg.pipeline.interval,
+        "classifier_threshold": cfg.model.classifier_threshold, "scaling_compute_hw": cfg.engine.scaling_compute_hw,
+        "secondary": secondary,
+        "operate_on_gie_id": cfg.pipeline.detector.gie_unique_id if secondary else None,
+        "operate_on_class_ids": list(cfg.pipeline.detector.class_ids) if secondary else [],
+        "dla_core": cfg.engine.dla_core, "int8_route": tb.layout.int8_route, "onnx_name": tb.layout.onnx_name,
+    }
+
+
+def task_nvinfer():
+    """The multitask model's nvinfer config."""
+    for ctx, tb in _each():
+        L = tb.layout
+        calib = L.calibration_cache if L.int8_route == "cache" else None
+        yield step(tb.name, config_steps.write_nvinfer_config,
+                   {"model_json": ctx.common.model_json, "preprocessing_json": ctx.common.preprocessing_json,
+                    "out": L.nvinfer_config, "labels": L.labels, "onnx": L.deployed_onnx, "engine": L.engine,
+                    "calib": calib, "params": nvinfer_params(tb)},
+                   doc="config_infer_multitask.txt", file_dep=[ctx.common.model_json, ctx.common.preprocessing_json],
+                   targets=[L.nvinfer_config], params=nvinfer_params(tb))
+
+
+def app_params(tb: TargetBuild) -> dict:
+    d = tb.composed.to_dict()
+    t = d["target"]
+    return {
+        "pipeline": d["pipeline"], "platform": t["platform"], "deepstream": t["deepstream"],
+        "deepstream_root": t["deepstream_root"], "nvenc": t["gpu"]["nvenc"], "gpu_id": d["engine"]["gpu_id"],
+        "batch_size": d["model"]["batch_size"],
+    }
+
+
+def task_appconfig():
+    """The deepstream-app main config."""
+    for ctx, tb in _each():
+        L, params = tb.layout, app_params(tb)
+        det = tb.cfg.pipeline.detector.config if str(tb.cfg.pipeline.topology) == "detect_classify" else None
+        yield step(tb.name, config_steps.write_app_config,
+                   {"out": L.app_config, "params": params, "classifier_config": L.nvinfer_config, "detector_config": det},
+                   doc="deepstream_app.txt", file_dep=[det] if det else [], targets=[L.app_config], params=params)
+
+
+def artifact_files(ctx, tb: TargetBuild) -> list:
+    from tasks.engine import engine_targets
+    from tasks.calibration import calibration_targets
+
+    L = tb.layout
+    sources = tb.composed.to_dict()["pipeline"]["sources"]
+    media = [L.media_dir / local_source_path(s["uri"]).name for s in sources if is_local_source(s["uri"])]
+    return [*media, L.onnx, L.labels, L.nvinfer_config, L.app_config, ctx.common.preprocessing_json,
+            *calibration_targets(ctx, tb), *engine_targets(tb)]
+
+
+def manifest_inputs(ctx, tb: TargetBuild) -> list[str]:
+    from tasks.calibration import calibration_inputs
+
+    m, p = tb.cfg.model, tb.cfg.pipeline
+    files = [m.onnx, m.classmap, *([m.spec] if m.spec else [])]
+    if str(p.topology) == "detect_classify" and p.detector.config:
+        files.append(p.detector.config)
+    files += [str(local_source_path(s.uri)) for s in p.sources if is_local_source(s.uri)]
+    return files + [str(f) for f in calibration_inputs(ctx)]
+
+
+def task_manifest():
+    """manifest.json + config.yaml: what was built, from which inputs."""
+    from tasks.engine import engine_note
+
+    for ctx, tb in _each():
+        config = tb.composed.to_dict()
+        inputs = manifest_inputs(ctx, tb)
+        yield step(tb.name, write_manifest,
+                   {"layout": tb.layout, "common": ctx.common, "config": config, "inputs": inputs,
+                    "engine_note": engine_note(tb)},
+                   doc="manifest.json", file_dep=[*artifact_files(ctx, tb), *inputs],
+                   targets=[tb.layout.manifest, tb.layout.resolved_config], params={"config": config})
+
+
+def task_build():
+    """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
+    return {"actions": None, "task_dep": [f"manifest:{tb.name}" for tb in current().targets]}
