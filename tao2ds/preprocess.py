@@ -75,7 +75,8 @@ def resolve_preprocessing(
         raise ModelError(f"preprocessing mode '{mode}' is not one of {', '.join(MODES)}")
     source = "model.preprocessing" if override.get("mode") else ("training spec" if spec_mode else "default: TAO multitask trains with caffe")
     scale, offsets, color = MODES[mode]
-    mean = override.get("image_mean") or spec_mean
+    # the spec's image_mean belongs to the spec's mode; an override to another mode drops it
+    mean = override.get("image_mean") or (spec_mean if mode == (spec_mode or "caffe") else None)
     if mean is not None:
         if mode != "caffe":
             raise ModelError(f"image_mean applies to caffe preprocessing only, but the mode is '{mode}'")

@@ -145,6 +145,7 @@ def collect_ranges(
     *,
     bins: int = DEFAULT_BINS,
     percentile: float = 99.99,
+    flatten_zero_bin: bool = False,
     progress: Progress | None = None,
     providers: list[str] | None = None,
 ) -> dict[str, float]:
@@ -153,7 +154,8 @@ def collect_ranges(
     ``batches`` must return a fresh iterable of NCHW float arrays on each call (it is called twice for
     histogram methods, once for ``max``). ``progress(n)`` is called after every batch with the number of
     images in it (an increment, e.g. ``tqdm.update``); a full run covers 2x the images for entropy and
-    percentile, 1x for max.
+    percentile, 1x for max. ``flatten_zero_bin`` is the pytorch-quantization entropy variant (see
+    thresholds.entropy_amax); off by default, i.e. TensorRT's published method.
     """
     if method not in METHODS:
         raise ValueError(f"unknown calibration method {method!r}; choose one of {', '.join(METHODS)}")
@@ -173,6 +175,11 @@ def collect_ranges(
         else:
             h = stats.histograms.histogram(name)
             result[name] = compute_amax(
-                method, amax=h.amax, counts=h.counts, bin_width=h.bin_width, percentile=percentile
+                method,
+                amax=h.amax,
+                counts=h.counts,
+                bin_width=h.bin_width,
+                percentile=percentile,
+                flatten_zero_bin=flatten_zero_bin,
             )
     return result

@@ -80,18 +80,30 @@ def entropy_divergences(
 
 
 def entropy_amax(
-    counts: np.ndarray, bin_width: float, num_quantized_bins: int = 128, start_bin: int = 128
+    counts: np.ndarray,
+    bin_width: float,
+    num_quantized_bins: int = 128,
+    start_bin: int = 128,
+    flatten_zero_bin: bool = False,
 ) -> float:
     """Threshold minimising KL(P||Q) over candidates i = start_bin..len(counts) (see entropy_divergences).
 
     Index convention: m is the chosen *number of kept bins* i (P = counts[:m]), and the threshold is the
     published ``(m + 0.5) * bin_width`` taken literally, i.e. half a bin beyond the kept range
-    [0, m*bin_width). pytorch-quantization returns the edge m*bin_width instead; the two differ by
-    0.5/m <= 0.4%. With m = len(counts) the threshold exceeds max|x| by half a bin; it is not clamped.
+    [0, m*bin_width); with m = len(counts) it exceeds max|x| by half a bin and is not clamped. Real caches
+    agree bit-exactly: [0, 1] inputs give 2048.5/2048 (TRT 7.0, ``3c010a14``) or 2047.5/2048 (``3c00f9f4``).
+    pytorch-quantization returns the edge m*bin_width instead (0.5/m <= 0.4% lower).
     Ties (within 1e-12 nats) pick the largest m, like pytorch-quantization. Empty histogram -> 0.0.
+
+    ``flatten_zero_bin`` applies pytorch-quantization's ``bins[0] = bins[1]`` first. It is not in the
+    published method, but it changes the result a lot for tensors with a spike at 0 (ReLU outputs): the
+    spike makes wide windows look costly, so the plain method clips much harder there.
     """
     if float(np.sum(counts)) == 0.0 or bin_width == 0.0:
         return 0.0
+    if flatten_zero_bin and len(counts) > 1:
+        counts = np.array(counts, copy=True)
+        counts[0] = counts[1]
     candidates, kl = entropy_divergences(counts, num_quantized_bins, start_bin)
     best = np.flatnonzero(kl <= kl.min() + _TIE_TOLERANCE)[-1]
     return float((candidates[best] + 0.5) * bin_width)
@@ -129,6 +141,7 @@ def compute_amax(
     percentile: float = 99.99,
     num_quantized_bins: int = 128,
     start_bin: int = 128,
+    flatten_zero_bin: bool = False,
 ) -> float:
     """Dispatch to one method; ``amax`` is max|x| (always known), histogram needed for entropy/percentile."""
     if method not in METHODS:
@@ -139,4 +152,4 @@ def compute_amax(
         raise ValueError(f"method {method!r} needs a histogram (counts and bin_width)")
     if method == "percentile":
         return percentile_amax(counts, bin_width, percentile)
-    return entropy_amax(counts, bin_width, num_quantized_bins, start_bin)
+    return entropy_amax(counts, bin_width, num_quantized_bins, start_bin, flatten_zero_bin)

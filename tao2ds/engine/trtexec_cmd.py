@@ -1,0 +1,111 @@
+"""The trtexec command line for a request, per TensorRT version, and reading its log.
+
+Where the output order comes from (NVIDIA/TensorRT samples, read at release/8.2–8.6, 10.x):
+
+* ``--dumpLayerInfo`` (8.2+, IEngineInspector): ``printLayerInfo`` in
+  samples/common/sampleReporting.cpp logs ``Layer Information:`` and then
+  ``IEngineInspector::getEngineInformation(kONELINE)``, which ends with a
+  ``Bindings:`` section listing every I/O tensor name, one per line, in engine order.
+  trtexec.cpp calls it also when inference is skipped: in the ``--skipInference``
+  branch (8.6, 10.x), the ``--buildOnly`` branch (8.4/8.5) and, in 8.2, before the
+  ``inference.skip`` return. (The ``Bindings:`` layout is from public logs of
+  ``getEngineInformation``; the inspector itself is closed source.)
+* when inference runs, ``setUpInference`` in samples/common/sampleInference.cpp logs
+  ``Created input binding for <name> with dimensions 1x3x80x60`` and
+  ``Created output binding for <name> with dimensions 1x4`` per binding, in engine order
+  (8.0 onward). 8.0 has no inspector, so there we run one short inference instead.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from tao2ds.engine.types import EngineRequest
+from tao2ds.engine.versions import (check_precision_supported, has_layer_info, has_mem_pool_size,
+                                    has_skip_inference, implicit_precision_removed, parse_version)
+
+
+def shape_spec(name: str, shape: tuple[int, ...]) -> str:
+    return f"{name}:" + "x".join(str(d) for d in shape)
+
+
+def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec") -> list[str]:
+    """trtexec argv for ``req`` on TensorRT ``trt_version``; ValueError for what it cannot build."""
+    v = parse_version(trt_version)
+    check_precision_supported(v, req.precision, req.calib_cache is not None)
+    if req.batch_size < 1:
+        raise ValueError(f"batch size must be ≥ 1, not {req.batch_size}")
+    if req.dla_core is not None and req.precision == "fp32":
+        raise ValueError("DLA runs only fp16 or int8 layers; choose precision fp16 or int8 for a DLA engine")
+    if req.calib_cache is not None and req.precision != "int8":
+        raise ValueError("a calibration cache is only used with precision int8")
+
+    argv = [
+        trtexec,
+        f"--onnx={req.onnx}",
+        f"--saveEngine={req.engine_out}",
+        "--minShapes=" + shape_spec(req.input_name, req.shape(req.min_batch)),
+        "--optShapes=" + shape_spec(req.input_name, req.shape(req.batch_size)),
+        "--maxShapes=" + shape_spec(req.input_name, req.shape(req.batch_size)),
+        # Both in MiB: --workspace before 8.4; --memPoolSize's default unit is MiB (8.4–8.6 and 10.x).
+        f"--memPoolSize=workspace:{req.workspace_mib}" if has_mem_pool_size(v) else f"--workspace={req.workspace_mib}",
+    ]
+    if not implicit_precision_removed(v):
+        if req.precision == "fp16":
+            argv.append("--fp16")
+        elif req.precision == "int8":
+            argv += ["--int8", "--fp16"]  # fp16 lets layers without int8 kernels fall back, as TAO does
+    if req.calib_cache is not None:
+        argv.append(f"--calib={req.calib_cache}")
+    if req.timing_cache is not None:
+        argv.append(f"--timingCacheFile={req.timing_cache}")
+    if req.dla_core is not None:
+        argv += [f"--useDLACore={req.dla_core}", "--allowGPUFallback"]
+    if has_layer_info(v):
+        argv += ["--skipInference" if has_skip_inference(v) else "--buildOnly", "--dumpLayerInfo"]
+    else:
+        # 8.0: no engine inspector; one inference prints the "Created ... binding" lines.
+        argv += ["--iterations=1", "--warmUp=0", "--duration=0"]
+    argv.append("--verbose")
+    return argv
+
+
+_PREFIX = re.compile(r"^\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] \[[A-Z]\] ")
+_CREATED_OUTPUT = re.compile(r"Created output binding for (.+?) with dimensions \S+\s*$")
+
+
+def _strip_prefix(line: str) -> tuple[bool, str]:
+    m = _PREFIX.match(line)
+    return (True, line[m.end():]) if m else (False, line)
+
+
+def parse_trtexec_output_order(log: str, input_names: Iterable[str] = ()) -> list[str]:
+    """Engine output tensor names in engine I/O order, from a trtexec log.
+
+    Prefers the ``Created output binding for ...`` lines; otherwise reads the
+    ``Bindings:`` section of ``--dumpLayerInfo`` and drops ``input_names`` (that
+    section lists inputs and outputs together). Returns [] if the log has neither.
+    """
+    lines = log.splitlines()
+    created = []
+    for line in lines:
+        m = _CREATED_OUTPUT.search(_strip_prefix(line)[1])
+        if m:
+            created.append(m.group(1))
+    if created:
+        return list(dict.fromkeys(created))
+
+    inputs = set(input_names)
+    names: list[str] = []
+    in_bindings = False
+    for line in lines:
+        prefixed, body = _strip_prefix(line.rstrip("\r"))
+        if in_bindings:
+            if prefixed or not body.strip() or body.startswith("&&&&"):
+                in_bindings = False  # the next log message or a blank line ends the section
+            else:
+                names.append(body.strip())
+                continue
+        if body.strip() == "Bindings:":
+            in_bindings, names = True, []  # the last section wins (8.2 may print it twice)
+    return [n for n in dict.fromkeys(names) if n not in inputs]

@@ -1,0 +1,98 @@
+"""Generated configs, read back with GLib's GKeyFile (the parser nvinfer and deepstream-app use)."""
+from pathlib import Path
+
+import pytest
+
+from tao2ds.keyfile_read import load_keyfile
+from tests.conftest import have_gi
+
+pytestmark = pytest.mark.skipif(not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)")
+
+TARGETS = ["jetson_nano", "jetson_xavier", "jetson_orin", "x86_dgpu"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from tests.conftest import DoitRun
+    from tests.model_factory import SEED_CLASSES, make_classmap, make_multitask_onnx
+
+    tmp = tmp_path_factory.mktemp("cfg")
+    onnx = make_multitask_onnx(tmp / "m" / "multi_task.onnx", {k: len(v) for k, v in SEED_CLASSES.items()},
+                               order=["season", "category", "base_color"])
+    classmap = make_classmap(tmp / "m" / "classmap.json", SEED_CLASSES)
+    run = DoitRun(tmp)
+    run("build", f"targets={','.join(TARGETS)}", f"model.onnx={onnx}", f"model.classmap={classmap}", "model.spec=null",
+        "model.classifier_threshold=0.6", "pipeline.sinks.1.kind=rtsp")
+    return run.build
+
+
+def has_key(kf, group: str, key: str) -> bool:
+    return key in kf.get_keys(group)[0]
+
+
+def keyfile(path: Path):
+    text = path.read_text()
+    for n, line in enumerate(text.splitlines(), 1):
+        assert line == line.rstrip(), f"{path.name}:{n} has trailing blanks"
+        assert "#" not in line or line.startswith("#"), f"{path.name}:{n} has an inline comment"
+    assert "\r" not in text
+    return load_keyfile(text, str(path))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_nvinfer_config_values(built, target):
+    d = built / target
+    kf = keyfile(d / "config_infer_multitask.txt")
+    g = "property"
+    assert kf.get_integer_list(g, "infer-dims") == [3, 80, 60]
+    assert kf.get_double(g, "net-scale-factor") == 1.0
+    assert kf.get_double_list(g, "offsets") == [103.939, 116.779, 123.68]
+    assert kf.get_integer(g, "model-color-format") == 1
+    assert kf.get_integer(g, "network-mode") == 2
+    assert kf.get_integer(g, "network-type") == 1
+    assert kf.get_integer(g, "process-mode") == 1
+    assert kf.get_integer(g, "gie-unique-id") == 1
+    assert kf.get_integer(g, "batch-size") == 1
+    assert kf.get_double(g, "classifier-threshold") == 0.6
+    assert kf.get_string_list(g, "output-blob-names") == ["season/Softmax", "category/Softmax", "base_color/Softmax"]
+    assert kf.get_string(g, "model-engine-file") == "multi_task.onnx_b1_gpu0_fp16.engine"
+    assert not has_key(kf, g, "int8-calib-file")
+    for key in ("labelfile-path", "onnx-file"):  # relative to the config's directory, and present
+        rel = kf.get_string(g, key)
+        assert not Path(rel).is_absolute() and (d / rel).is_file()
+    assert kf.get_integer(g, "scaling-compute-hw") == 1
+    labels = (d / kf.get_string(g, "labelfile-path")).read_text()
+    assert labels.splitlines()[0] == "Fall;Spring;Summer;Winter"
+
+
+@pytest.mark.parametrize("target,display_ok", [(t, True) for t in TARGETS])
+def test_app_config_values(built, target, display_ok):
+    d = built / target
+    kf = keyfile(d / "deepstream_app.txt")
+    groups, _ = kf.get_groups()
+    assert groups[:4] == ["application", "tiled-display", "source0", "streammux"]
+    for g in groups:  # deepstream-app skips a group whose 'enable' is not an integer
+        if has_key(kf, g, "enable"):
+            assert kf.get_value(g, "enable") in ("0", "1")
+            kf.get_integer(g, "enable")
+    assert kf.get_integer("primary-gie", "enable") == 1
+    cfg = kf.get_string("primary-gie", "config-file")
+    assert (d / cfg).is_file()
+    assert kf.get_integer("source0", "type") == 3
+    uri = kf.get_string("source0", "uri")
+    assert uri.startswith("file://") and (d / uri[len("file://"):]).is_file()
+    assert kf.get_integer("sink0", "type") == 1
+    assert kf.get_integer("sink1", "type") == 4  # rtsp
+    assert kf.get_integer("sink1", "rtsp-port") == 8554
+    assert has_key(kf, "source0", "cudadec-memtype") == (target == "x86_dgpu")
+
+
+def test_manifest_records_label_tasks_and_hashes(built):
+    import json
+
+    m = json.loads((built / "jetson_orin" / "manifest.json").read_text())
+    assert m["label_tasks"] == ["season", "category", "base_color"]
+    assert m["artifacts"]["labels"] == "labels.txt" and m["artifacts"]["engine"] is None
+    assert m["config"]["target"]["name"] == "jetson_orin"
+    assert all(len(h) == 64 for h in m["inputs"].values())
+    assert (built / "jetson_orin" / "config.yaml").read_text().startswith("model:")
