@@ -3,10 +3,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional
 
 from tao2ds.errors import Tao2dsError
 from tao2ds.fsutil import sha256_json
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Digest of the tao2ds sources: a new version of a step's code is a reason to rerun it
+    (doit, unlike Ninja, does not notice changed actions by itself)."""
+    import hashlib
+
+    import tao2ds
+
+    h = hashlib.sha256()
+    for path in sorted(Path(tao2ds.__file__).parent.rglob("*.py")):
+        h.update(path.as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 class params_unchanged:
@@ -59,7 +75,7 @@ def step(
         "actions": [(run_step, [fn], kwargs)],
         "file_dep": sorted({str(p) for p in file_dep}),
         "targets": [str(p) for p in targets],
-        "uptodate": [params_unchanged(params or {}), *extra_uptodate],
+        "uptodate": [params_unchanged({**(params or {}), "tao2ds_code": code_digest()}), *extra_uptodate],
         "task_dep": list(task_dep),
         "clean": True,
     }
