@@ -121,8 +121,9 @@ def spec_input_size(spec: Spec | None) -> tuple[int, int, int] | None:
 def _interpolation(scaling_filter: int) -> int:
     import cv2
 
-    # nvinfer scaling-filter: 0 nearest, 1 bilinear, 2+ higher-order (GPU cubic / VIC 5-tap ...)
-    return {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR}.get(scaling_filter, cv2.INTER_CUBIC)
+    # nvinfer scaling-filter: 0 nearest, 1 bilinear, 2-5 higher-order (GPU cubic / VIC 5-tap ...),
+    # 6 the platform default (bilinear is our closest stand-in)
+    return {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR, 6: cv2.INTER_LINEAR}.get(scaling_filter, cv2.INTER_CUBIC)
 
 
 def preprocess_frame(rgb, pp: Preprocessing):

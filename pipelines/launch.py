@@ -1,0 +1,156 @@
+"""`doit launch`: pick a backend and run the target's build with it.
+
+auto = deepstream-app where it is installed on this machine, else the CPU reference pipeline.
+deepstream-app and pyds run locally when present, or on target.host over ssh after copying the
+target's build directory there (system OpenSSH; host keys pinned in the project's known_hosts).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from tao2ds import fsutil
+from tao2ds.errors import Tao2dsError
+from tao2ds.freshness import check_fresh
+from tao2ds.results import format_summary
+
+PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
+KNOWN_HOSTS = Path(".tao2ds") / "known_hosts"
+
+
+def choose_backend(requested: str, has_host: bool) -> tuple[str, str]:
+    if requested != "auto":
+        return requested, f"run.backend={requested}"
+    if shutil.which("deepstream-app"):
+        return "deepstream-app", "deepstream-app is installed here"
+    return "reference", "deepstream-app is not installed here, so the CPU reference pipeline runs"
+
+
+def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    target, run = cfg["target"], cfg["run"]
+    check_fresh(build_dir, cfg)
+    backend, why = choose_backend(str(run["backend"]), bool(target.get("host")))
+    print(f"launch: backend {backend} ({why})")
+    if backend == "reference":
+        from pipelines import reference
+
+        det = cfg["pipeline"]["detector"].get("detections") if cfg["pipeline"]["topology"] == "detect_classify" else None
+        summary = reference.run(build_dir, max_frames=run.get("max_frames"), annotate=run.get("annotate", True),
+                                detections=Path(det) if det else None, config=cfg)
+    elif backend == "deepstream-app":
+        summary = run_deepstream_app(build_dir, target)
+    elif backend == "pyds":
+        summary = run_pyds(build_dir, target, run.get("max_frames"))
+    else:
+        raise Tao2dsError(f"unknown run.backend {backend}")
+    print(format_summary(summary) if "label_counts" in summary else summary)
+    return summary
+
+
+def _ssh_target(target: Mapping[str, Any]):
+    from tao2ds.engine.sshcmd import SshTarget
+
+    KNOWN_HOSTS.parent.mkdir(exist_ok=True)
+    key = target.get("ssh_key")
+    return SshTarget(target["host"], target.get("user"), target.get("port"), Path(key).expanduser() if key else None,
+                     KNOWN_HOSTS.resolve(), control_path=None)
+
+
+def sync_to_device(build_dir: Path, target: Mapping[str, Any]) -> str:
+    """Copy the build directory to ~/<remote_dir>/<target> on the device; return that path."""
+    from tao2ds.engine.sshcmd import common_options, scp_remote, ssh_argv, ssh_failure, sh_path
+
+    t = _ssh_target(target)
+    remote = f"~/{target['remote_dir']}/{build_dir.name}"
+    steps = [
+        ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
+        ["scp", "-q", "-B", "-r", *common_options(t), *(["-P", str(t.port)] if t.port else []),
+         *[str(p) for p in sorted(build_dir.iterdir()) if p.name != "results"], scp_remote(t, remote + "/")],
+    ]
+    for argv in steps:
+        proc = subprocess.run(argv, capture_output=True, text=True)
+        if proc.returncode:
+            raise ssh_failure(t, "copying the build to the device", proc.returncode, proc.stderr)
+    return remote
+
+
+def _run_streaming(argv: list[str], cwd: Optional[Path] = None) -> tuple[int, str, bool]:
+    """Run a command, echo its output, keep it; Ctrl-C stops it cleanly."""
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out: list[str] = []
+    interrupted = False
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            out.append(line)
+    except KeyboardInterrupt:
+        interrupted = True
+        proc.send_signal(2)
+    rc = proc.wait()
+    return rc, "".join(out), interrupted
+
+
+def perf_summary(log: str) -> dict[str, Any]:
+    values = [(float(a), float(b)) for a, b in PERF_LINE.findall(log)]
+    return {"perf_samples": len(values), "fps": values[-1][1] if values else None}
+
+
+def run_deepstream_app(build_dir: Path, target: Mapping[str, Any]) -> dict[str, Any]:
+    from tao2ds.engine.sshcmd import sh_path, ssh_argv
+
+    if shutil.which("deepstream-app"):
+        argv, cwd, where = ["deepstream-app", "-c", "deepstream_app.txt"], build_dir, "local"
+    elif target.get("host"):
+        remote = sync_to_device(build_dir, target)
+        argv = ssh_argv(_ssh_target(target), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
+        cwd, where = None, target["host"]
+    else:
+        raise Tao2dsError("run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set")
+    rc, log, interrupted = _run_streaming(argv, cwd)
+    out = build_dir / "results" / "deepstream-app"
+    fsutil.write_text(out / "deepstream-app.log", log)
+    summary = {"backend": "deepstream-app", "target": target["name"], "where": where, "exit_code": rc,
+               "interrupted": interrupted, **perf_summary(log),
+               "note": "deepstream-app prints no per-frame classifier results; use run.backend=pyds for results.jsonl"}
+    fsutil.write_json(out / "summary.json", summary)
+    if rc and not interrupted:
+        raise Tao2dsError(f"deepstream-app exited with {rc}; its log is in {out / 'deepstream-app.log'}")
+    return summary
+
+
+def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int]) -> dict[str, Any]:
+    from tao2ds.engine.sshcmd import sh_path, ssh_argv
+
+    app = Path(__file__).with_name("pyds_app.py")
+    extra = ["--max-frames", str(max_frames)] if max_frames else []
+    try:
+        import pyds  # noqa: F401
+
+        local = True
+    except ImportError:
+        local = False
+    if local:
+        rc, log, interrupted = _run_streaming([sys.executable, str(app), str(build_dir), *extra])
+        summary_path = build_dir / "results" / "pyds" / "summary.json"
+    elif target.get("host"):
+        fsutil.copy_file(app, build_dir / "pyds_app.py")
+        remote = sync_to_device(build_dir, target)
+        t = _ssh_target(target)
+        rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
+        from tao2ds.engine.sshcmd import common_options, scp_remote
+
+        local_out = build_dir / "results" / "pyds"
+        local_out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["scp", "-q", "-B", "-r", *common_options(t), *(["-P", str(t.port)] if t.port else []),
+                        scp_remote(t, remote + "/results/pyds/."), str(local_out)], check=False)
+        summary_path = local_out / "summary.json"
+    else:
+        raise Tao2dsError("run.backend=pyds: pyds is not importable here and target.host is not set")
+    if not summary_path.is_file():
+        raise Tao2dsError(f"the pyds app wrote no summary (exit {rc}); see its output above")
+    return fsutil.read_json(summary_path)

@@ -1,0 +1,177 @@
+"""The CPU reference pipeline: what nvinfer would output, computed from the generated files.
+
+It reads the target's deepstream-app config (sources, streammux), the nvinfer config
+(preprocessing, threshold, batch size) and the labels file exactly as DeepStream does, and runs the
+ONNX model with ONNX Runtime. Config mistakes (colour order, offsets, label order) show up here
+the same way they would on the device.
+
+    python -m pipelines.reference build/x86_dgpu [--max-frames N] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Sequence
+
+from tao2ds import fsutil
+from tao2ds.classifier_output import Attribute, parse_outputs
+from tao2ds.errors import Tao2dsError
+from tao2ds.freshness import check_fresh
+from tao2ds.keyfile_read import read_keyfile
+from tao2ds.nvinfer_read import NvinferSettings, read_nvinfer
+from tao2ds.preprocess import preprocess_frame
+from tao2ds.results import ResultWriter, format_summary, frame_record
+
+
+class ReferenceClassifier:
+    """ONNX Runtime with nvinfer's preprocessing and output parsing."""
+
+    def __init__(self, settings: NvinferSettings, output_order: Sequence[str], onnx: Optional[Path] = None):
+        import onnxruntime as ort
+
+        self.settings = settings
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx or settings.onnx), opts, providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+        self.outputs = list(output_order)
+
+    def infer(self, tensors) -> list[list]:
+        import numpy as np
+
+        probs = self.session.run(self.outputs, {self.input: np.stack(tensors)})
+        return [[p[i] for p in probs] for i in range(len(tensors))]
+
+    def classify(self, images: Sequence) -> list[list[Attribute]]:
+        """RGB frames (or object crops) → attributes, batched by the config's batch-size."""
+        s = self.settings
+        out: list[list[Attribute]] = []
+        for start in range(0, len(images), s.batch_size):
+            tensors = [preprocess_frame(img, s.preprocessing) for img in images[start:start + s.batch_size]]
+            out += [parse_outputs(p, s.threshold, s.labels) for p in self.infer(tensors)]
+        return out
+
+
+def app_settings(app_config: Path) -> dict[str, Any]:
+    groups = dict(read_keyfile(app_config))
+    get = lambda g: dict(groups.get(g, []))  # noqa: E731
+    mux = get("streammux")
+    sources = []
+    for name, entries in groups.items():
+        if name.startswith("source") and name[6:].isdigit():
+            e = dict(entries)
+            if e.get("enable", "0").strip() == "1":
+                sources.append(e["uri"])
+    sgie = get("secondary-gie0")
+    return {
+        "sources": sources,
+        "width": int(mux.get("width", 1920)), "height": int(mux.get("height", 1080)),
+        "padding": mux.get("enable-padding", "0").strip() == "1",
+        "operate_on_class_ids": [int(x) for x in sgie.get("operate-on-class-ids", "").split(";") if x.strip()],
+    }
+
+
+def _batches(frames: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for f in frames:
+        batch.append(f)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load_detections(path: Path) -> dict[tuple[int, int], list[dict]]:
+    """{"frames": [{"source": 0, "frame": 3, "objects": [{"bbox": [l, t, w, h], "class_id": 0, "id": 1}]}]}
+    with boxes in streammux coordinates, standing in for the primary detector's output."""
+    try:
+        data = json.loads(Path(path).read_text())
+        return {(f.get("source", 0), f["frame"]): list(f["objects"]) for f in data["frames"]}
+    except (OSError, KeyError, TypeError, json.JSONDecodeError) as e:
+        raise Tao2dsError(f"detections file {path}: {e}; expected {load_detections.__doc__}") from None
+
+
+def _crop(rgb, bbox):
+    l, t, w, h = (int(round(v)) for v in bbox)
+    H, W = rgb.shape[:2]
+    l, t = max(0, l), max(0, t)
+    w, h = min(w, W - l), min(h, H - t)
+    return rgb[t:t + h, l:l + w] if w > 0 and h > 0 else None
+
+
+def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[int] = None, annotate: bool = True,
+        detections: Optional[Path] = None, config: Optional[dict] = None) -> dict[str, Any]:
+    from pipelines.annotate import ContactSheet
+    from pipelines.frames import decode, resolve_uri
+
+    manifest = check_fresh(build_dir, config)
+    art = manifest["artifacts"]
+    settings = read_nvinfer(build_dir / art["nvinfer_config"])
+    app = app_settings(build_dir / art["app_config"])
+    classifier = ReferenceClassifier(settings, manifest["output_order"])
+    tasks = manifest["label_tasks"]
+    out_dir = out_dir or build_dir / "results" / "reference"
+    writer = ResultWriter(out_dir, "reference", manifest["target"])
+    sheet = ContactSheet() if annotate else None
+    dets = load_detections(detections) if settings.secondary else None
+    if settings.secondary and dets is None:
+        raise Tao2dsError("the classifier is a secondary GIE: give the detector's output as a detections JSON "
+                          "(pipeline.detector.detections) so the reference runner can crop objects")
+    interrupted = False
+    try:
+        for idx, uri in enumerate(app["sources"]):
+            frames = decode(idx, resolve_uri(uri, build_dir), app["width"], app["height"], app["padding"], max_frames)
+            for batch in _batches(frames, settings.batch_size):
+                if dets is None:
+                    for f, attrs in zip(batch, classifier.classify([f.rgb for f in batch])):
+                        writer.write(frame_record(f.source, uri, f.number, f.timestamp, attrs, tasks))
+                        if sheet:
+                            sheet.add(f, [(None, attrs)], settings.labels, tasks)
+                else:
+                    _secondary(batch, dets, app["operate_on_class_ids"], classifier, writer, sheet, uri, tasks)
+    except KeyboardInterrupt:
+        interrupted = True
+    summary = writer.close(interrupted, {"results": "results.jsonl"})
+    if sheet:
+        sheet.save(out_dir / "contact_sheet.png")
+        summary["annotated"] = "contact_sheet.png"
+        fsutil.write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def _secondary(batch, dets, class_ids, classifier, writer, sheet, uri, tasks) -> None:
+    for f in batch:
+        objs = [o for o in dets.get((f.source, f.number), []) if not class_ids or o.get("class_id") in class_ids]
+        crops = [(o, _crop(f.rgb, o["bbox"])) for o in objs]
+        crops = [(o, c) for o, c in crops if c is not None]
+        results = classifier.classify([c for _, c in crops]) if crops else []
+        drawn = []
+        for (o, _), attrs in zip(crops, results):
+            writer.write(frame_record(f.source, uri, f.number, f.timestamp, attrs, tasks, obj=o))
+            drawn.append((o["bbox"], attrs))
+        if sheet:
+            sheet.add(f, drawn, classifier.settings.labels, tasks)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build_dir", type=Path)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--max-frames", type=int)
+    ap.add_argument("--detections", type=Path)
+    ap.add_argument("--no-annotate", action="store_true")
+    a = ap.parse_args(argv)
+    try:
+        summary = run(a.build_dir, a.out, a.max_frames, not a.no_annotate, a.detections)
+    except Tao2dsError as e:
+        print(f"tao2ds: error: {e}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    return 130 if summary["interrupted"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Accuracy of a build on the labelled validation set, through the reference pipeline.
+
+Each image goes the way a frame would: scaled to streammux's size, then nvinfer's preprocessing
+read back from the generated config, labels from the generated labels file. A wrong colour
+format, wrong offsets or swapped label lines therefore show up as lost accuracy.
+
+    python -m pipelines.verify build/x86_dgpu --csv labels.csv --images DIR [--min-accuracy 0.95]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from tao2ds import fsutil
+from tao2ds.errors import Tao2dsError
+from tao2ds.freshness import check_fresh
+from tao2ds.imageset import load_rgb
+from tao2ds.nvinfer_read import read_nvinfer
+from pipelines.reference import ReferenceClassifier, app_settings
+
+
+class VerifyFailed(Tao2dsError):
+    pass
+
+
+def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except FileNotFoundError:
+        raise Tao2dsError(f"validation CSV not found: {path} (model.validation.csv)") from None
+    if not rows:
+        raise Tao2dsError(f"{path}: no rows")
+    missing = [c for c in ["fname", *tasks] if c not in rows[0]]
+    if missing:
+        raise Tao2dsError(f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task")
+    return rows
+
+
+def evaluate(build_dir: Path, csv_path: Path, images: Path, onnx: Optional[Path] = None,
+             config: Optional[Mapping] = None) -> dict[str, Any]:
+    import cv2
+
+    manifest = check_fresh(build_dir, config)
+    settings = read_nvinfer(build_dir / manifest["artifacts"]["nvinfer_config"])
+    app = app_settings(build_dir / manifest["artifacts"]["app_config"])
+    tasks = manifest["label_tasks"]
+    clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
+    rows = read_validation_csv(csv_path, tasks)
+    correct = {t: 0 for t in tasks}
+    top1: list[list[int]] = []
+    frames = []
+    for row in rows:
+        rgb = load_rgb(images / row["fname"])
+        frames.append(cv2.resize(rgb, (app["width"], app["height"]), interpolation=cv2.INTER_LINEAR))
+    for row, attrs in zip(rows, clf.classify(frames)):
+        got = {tasks[a.label_id]: a.label for a in attrs}
+        for t in tasks:
+            correct[t] += got.get(t) == row[t]
+    # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
+    from tao2ds.preprocess import preprocess_frame
+
+    for start in range(0, len(frames), 32):
+        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start:start + 32]]
+        for probs in clf.infer(tensors):
+            top1.append([int(p.argmax()) for p in probs])
+    n = len(rows)
+    return {"images": n, "accuracy": {t: correct[t] / n for t in tasks}, "top1": top1,
+            "model": str(onnx or settings.onnx)}
+
+
+def verify(build_dir: Path, csv_path: Path, images: Path, min_accuracy: float,
+           config: Optional[Mapping] = None) -> dict[str, Any]:
+    manifest = check_fresh(build_dir, config)
+    report = {"target": manifest["target"], "min_accuracy": min_accuracy}
+    fp32 = evaluate(build_dir, csv_path, images, config=config)
+    report["onnx"] = {k: v for k, v in fp32.items() if k != "top1"}
+    failures = [f"{t} {a:.1%}" for t, a in fp32["accuracy"].items() if a < min_accuracy]
+    qdq_rel = manifest["artifacts"].get("qdq_onnx")
+    if qdq_rel:
+        q = evaluate(build_dir, csv_path, images, onnx=build_dir / qdq_rel, config=config)
+        tasks = manifest["label_tasks"]
+        agree = {t: sum(a[i] == b[i] for a, b in zip(fp32["top1"], q["top1"])) / len(q["top1"]) for i, t in enumerate(tasks)}
+        report["qdq"] = {**{k: v for k, v in q.items() if k != "top1"}, "top1_agreement_with_fp32": agree}
+        failures += [f"Q/DQ {t} {a:.1%}" for t, a in q["accuracy"].items() if a < min_accuracy]
+    out = build_dir / "results" / "verify"
+    fsutil.write_json(out / "report.json", report)
+    print(format_report(report))
+    if failures:
+        raise VerifyFailed(f"accuracy below the floor {min_accuracy:.0%}: {', '.join(failures)} "
+                           f"(report: {out / 'report.json'})")
+    return report
+
+
+def format_report(r: Mapping[str, Any]) -> str:
+    lines = [f"verify {r['target']}: {r['onnx']['images']} labelled images, floor {r['min_accuracy']:.0%}"]
+    for t, a in r["onnx"]["accuracy"].items():
+        line = f"  {t:<14} {a:7.2%}"
+        if "qdq" in r:
+            line += f"   Q/DQ int8 {r['qdq']['accuracy'][t]:7.2%}   top-1 agreement {r['qdq']['top1_agreement_with_fp32'][t]:7.2%}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build_dir", type=Path)
+    ap.add_argument("--csv", type=Path, required=True)
+    ap.add_argument("--images", type=Path, required=True)
+    ap.add_argument("--min-accuracy", type=float, default=0.95)
+    a = ap.parse_args(argv)
+    try:
+        verify(a.build_dir, a.csv, a.images, a.min_accuracy)
+    except Tao2dsError as e:
+        print(f"tao2ds: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

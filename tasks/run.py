@@ -1,0 +1,48 @@
+"""Run what was built: `doit launch target=T` and `doit verify target=T`.
+
+(The task can't be called `run`: that is doit's own command word.)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.context import current
+from tasks.support import run_step
+
+
+def _single_target():
+    ctx = current()
+    return ctx, ctx.targets
+
+
+def task_launch():
+    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference"""
+    from pipelines.launch import launch
+
+    ctx, builds = _single_target()
+    for tb in builds:
+        yield {
+            "name": tb.name,
+            "actions": [(run_step, [launch], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})],
+            "task_dep": [f"manifest:{tb.name}"],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
+
+
+def task_verify():
+    """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8)."""
+    from pipelines.verify import verify
+
+    ctx, builds = _single_target()
+    for tb in builds:
+        v = tb.cfg.model.validation
+        yield {
+            "name": tb.name,
+            "actions": [(run_step, [verify], {"build_dir": tb.layout.root, "csv_path": Path(v.csv or ""),
+                                              "images": Path(v.images or ""), "min_accuracy": tb.cfg.verify.min_accuracy,
+                                              "config": tb.composed.to_dict()})],
+            "task_dep": [f"manifest:{tb.name}"],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
