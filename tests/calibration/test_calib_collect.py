@@ -1,0 +1,116 @@
+"""Collecting ranges with ONNX Runtime: every float tensor, two-pass order independence, fixed memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from calib_helpers import TENSORS, build_tiny_model, make_batches, replayable
+
+from tao2ds.calibration.collect import augmented_model_bytes, collect_ranges, collect_statistics
+
+
+def test_augmented_model_exposes_every_float_tensor() -> None:
+    model = build_tiny_model()
+    data, names = augmented_model_bytes(model)
+    assert names == TENSORS[1:]  # graph order; the input is fed, not fetched
+    augmented = onnx.load_from_string(data)
+    assert [o.name for o in augmented.graph.output] == ["probs", *TENSORS[1:-1]]
+    assert len(model.graph.output) == 1  # the caller's model is not modified
+
+
+def test_augmented_model_skips_non_float_and_constant_tensors() -> None:
+    model = build_tiny_model()
+    g = model.graph
+    g.node.extend(
+        [
+            onnx.helper.make_node("Shape", ["probs"], ["probs_shape"]),  # int64
+            onnx.helper.make_node("Constant", [], ["const"], value_float=2.0),
+            onnx.helper.make_node("Mul", ["probs", "const"], ["probs2"]),
+        ]
+    )
+    g.output.append(onnx.helper.make_tensor_value_info("probs2", onnx.TensorProto.FLOAT, None))
+    _, names = augmented_model_bytes(model)
+    assert "probs_shape" not in names and "const" not in names
+    assert names[-1] == "probs2"
+
+
+def test_collect_ranges_covers_input_and_all_tensors(tiny_model_path: Path) -> None:
+    batches = make_batches(5)
+    done: list[int] = []
+    amax = collect_ranges(tiny_model_path, replayable(batches), progress=done.append)
+    assert list(amax) == TENSORS
+    assert all(np.isfinite(v) and v > 0 for v in amax.values())
+    assert done == [4] * 10  # two passes of 5 batches of 4 images
+    # entropy never exceeds max|x| by more than half a bin
+    maxima = collect_ranges(tiny_model_path, replayable(batches), "max")
+    for name in TENSORS:
+        assert amax[name] <= maxima[name] * (1 + 0.5 / 2048) + 1e-6
+
+
+def test_batch_order_does_not_change_ranges(tiny_model_path: Path) -> None:
+    batches = make_batches(6)
+    order = [3, 0, 5, 1, 4, 2]
+    for method in ("entropy", "percentile", "max"):
+        a = collect_ranges(tiny_model_path, replayable(batches), method)
+        b = collect_ranges(tiny_model_path, replayable([batches[i] for i in order]), method)
+        assert a == b, method
+
+
+def test_max_needs_only_one_pass(tiny_model_path: Path) -> None:
+    calls = 0
+
+    def batches():
+        nonlocal calls
+        calls += 1
+        return iter(make_batches(2))
+
+    collect_ranges(tiny_model_path, batches, "max")
+    assert calls == 1
+    calls = 0
+    collect_ranges(tiny_model_path, batches, "entropy")
+    assert calls == 2
+
+
+def test_collector_memory_is_independent_of_number_of_batches(tiny_model_path: Path) -> None:
+    few = collect_statistics(tiny_model_path, replayable(make_batches(2)))
+    many = collect_statistics(tiny_model_path, replayable(make_batches(12)))
+    assert few.histograms is not None and many.histograms is not None
+    assert few.images == 8 and many.images == 48
+    assert few.histograms.nbytes == many.histograms.nbytes == len(TENSORS) * 2048 * 8
+    for name in TENSORS:
+        assert many.histograms.histogram(name).counts.shape == (2048,)
+    assert len(many.maxima.amax) == len(TENSORS)
+
+
+def test_histograms_count_every_element(tiny_model_path: Path) -> None:
+    stats = collect_statistics(tiny_model_path, replayable(make_batches(3)))
+    assert stats.histograms is not None
+    assert stats.histograms.histogram("input_1").counts.sum() == 12 * 3 * 16 * 12
+    assert stats.histograms.histogram("probs").counts.sum() == 12 * 5
+
+
+def test_inconsistent_batches_are_rejected(tiny_model_path: Path) -> None:
+    calls = iter([make_batches(3), make_batches(2)])
+    with pytest.raises(ValueError, match="same data"):
+        collect_ranges(tiny_model_path, lambda: iter(next(calls)))
+
+
+def test_errors(tiny_model_path: Path) -> None:
+    with pytest.raises(ValueError, match="entropy, max, percentile"):
+        collect_ranges(tiny_model_path, replayable(make_batches(1)), "kl")
+    with pytest.raises(ValueError, match="no calibration images"):
+        collect_ranges(tiny_model_path, replayable([]))
+
+
+def test_default_entropy_flattens_the_relu_zero_spike(tiny_model_path: Path) -> None:
+    batches = replayable(make_batches(6))
+    default = collect_ranges(tiny_model_path, batches)
+    published = collect_ranges(tiny_model_path, batches, flatten_zero_bin=False)
+    maxima = collect_ranges(tiny_model_path, batches, "max")
+    # Without flattening, half the ReLU output sits in bin 0 and entropy picks a much narrower window.
+    assert published["relu_out"] < 0.6 * default["relu_out"]
+    assert default["relu_out"] > 0.5 * maxima["relu_out"]
+    assert default["input_1"] == pytest.approx(published["input_1"], rel=0.01)  # no zero spike there
