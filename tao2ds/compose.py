@@ -7,6 +7,8 @@ once per target with the same overrides plus ``target=<name>``.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -153,3 +155,52 @@ def _valid_keys(dotted_parent: str) -> list[str]:
         if not isinstance(node, DictConfig):
             return []
     return sorted(str(k) for k in node.keys())
+
+
+class ComposeCache:
+    """Validated configs by (overrides, conf/ contents, tao2ds code), so a no-op ``doit`` run skips
+    Hydra composition (about 0.1 s per target). Entries are plain dicts that passed ``validate``."""
+
+    MAX_ENTRIES = 32
+
+    def __init__(self, path: Path, conf_dir: Path = CONF_DIR):
+        self.path, self.conf_dir = Path(path), conf_dir
+        self._conf_digest: str | None = None
+        self.entries: dict[str, dict] = {}
+        self.dirty = False
+        try:
+            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+
+    def _key(self, overrides: list[str]) -> str:
+        if self._conf_digest is None:
+            h = hashlib.sha256()
+            for p in sorted(self.conf_dir.rglob("*.yaml")):
+                h.update(str(p.relative_to(self.conf_dir)).encode() + b"\0" + p.read_bytes() + b"\0")
+            for p in sorted(Path(__file__).parent.glob("*.py")):  # schema and composition code
+                h.update(p.read_bytes())
+            self._conf_digest = h.hexdigest()
+        return hashlib.sha256(json.dumps([self._conf_digest, overrides]).encode()).hexdigest()
+
+    def get(self, overrides: list[str]) -> Composed | None:
+        data = self.entries.get(self._key(overrides))
+        if data is None:
+            return None
+        cfg = OmegaConf.create(data)
+        OmegaConf.set_readonly(cfg, True)
+        return Composed(cfg=cfg, target=str(cfg.target.name))
+
+    def put(self, overrides: list[str], composed: Composed) -> None:
+        self.entries[self._key(overrides)] = composed.to_dict()
+        while len(self.entries) > self.MAX_ENTRIES:
+            self.entries.pop(next(iter(self.entries)))
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        from tao2ds.fsutil import write_text
+
+        write_text(self.path, json.dumps(self.entries))
+        self.dirty = False

@@ -7,9 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from tao2ds.capabilities import check_capabilities
-from tao2ds.compose import Composed, compose, split_targets
+from tao2ds.compose import ComposeCache, Composed, compose, split_targets
 from tao2ds.errors import Tao2dsError
 from tao2ds.layout import CommonLayout, TargetLayout
+
+
+COMPOSE_CACHE = Path(".tao2ds") / "compose-cache.json"
 
 
 def cli_overrides() -> list[str]:
@@ -55,13 +58,21 @@ class RunContext:
         return str(self.cfg.precision.name) == "int8"
 
 
-def build_context(overrides: list[str]) -> RunContext:
+def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> RunContext:
     names, rest = split_targets(overrides)
+    store = ComposeCache(cache) if cache else None
     builds = []
     for name in names:
-        composed = compose(rest if name is None else [*rest, f"target={name}"])
+        ovs = rest if name is None else [*rest, f"target={name}"]
+        composed = store.get(ovs) if store else None
+        if composed is None:
+            composed = compose(ovs)
+            if store:
+                store.put(ovs, composed)
         check_capabilities(composed.cfg)
         builds.append(TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)))
+    if store:
+        store.save()
     _check_inputs(builds[0].cfg)
     return RunContext(tuple(overrides), tuple(builds))
 
