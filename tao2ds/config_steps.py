@@ -56,41 +56,50 @@ def staged_source_uri(uri: str, media_dir_name: str = "media") -> str:
     return uri
 
 
-def stage_detector_config(src: Path, dest_dir: Path) -> Path:
-    """Copy the user's detector nvinfer config into the target directory, rebasing relative paths.
-
-    Relative paths that exist next to the original are copied along; absolute paths (files that
-    live on the device, e.g. under /opt/nvidia/deepstream) are kept as they are.
-    """
+def detector_files(src: Path) -> list[str]:
+    """Relative paths in the detector config that must travel with it (copied beside it)."""
     from tao2ds.keyfile_read import read_keyfile
 
     groups = read_keyfile(src)
     if "property" not in groups:
         raise ConfigError(f"{src}: a detector nvinfer config needs a [property] group")
-    out_groups = []
-    for group, entries in groups.items():
-        new = []
+    files = []
+    for entries in groups.values():
         for key, value in entries:
             if key in PATH_KEYS and value and not os.path.isabs(value):
-                original = src.parent / value
-                if not original.is_file():
-                    raise ConfigError(f"{src}: {key}={value} does not exist at {original}; make it absolute if it lives on the device")
-                fsutil.copy_file(original, dest_dir / Path(value).name)
+                if not (src.parent / value).is_file():
+                    raise ConfigError(f"{src}: {key}={value} does not exist at {src.parent / value}; "
+                                      "make it absolute if it lives on the device")
+                files.append(value)
+    return files
+
+
+def stage_detector_config(src: Path, dest_dir: Path) -> None:
+    """Copy the user's detector nvinfer config into the target directory, rebasing relative paths.
+
+    Relative paths are copied beside it; absolute paths (files that live on the device, e.g. under
+    /opt/nvidia/deepstream) are kept as they are.
+    """
+    from tao2ds.keyfile_read import read_keyfile
+
+    relative = set(detector_files(src))
+    out_groups = []
+    for group, entries in read_keyfile(src).items():
+        new = []
+        for key, value in entries:
+            if key in PATH_KEYS and value in relative:
+                fsutil.copy_file(src.parent / value, dest_dir / Path(value).name)
                 value = Path(value).name
             new.append((key, value))
         out_groups.append((group, new))
-    dest = dest_dir / src.name
-    fsutil.write_text(dest, render_keyfile(out_groups, header=(f"Copied from {src.name} by tao2ds; relative paths rebased.",)))
-    return dest
+    text = render_keyfile(out_groups, header=(f"Copied from {src.name} by tao2ds; relative paths rebased.",))
+    fsutil.write_text(dest_dir / src.name, text)
 
 
-def write_app_config(out: Path, *, params: Mapping[str, Any], classifier_config: Path, detector_config: Optional[str]) -> None:
+def write_app_config(out: Path, *, params: Mapping[str, Any], classifier_config: Path, detector_config: Optional[Path]) -> None:
     pipeline = params["pipeline"]
     uris = [staged_source_uri(s["uri"]) for s in pipeline["sources"]]
-    det_rel = None
-    if str(pipeline["topology"]) == "detect_classify":
-        staged = stage_detector_config(Path(detector_config), out.parent / "detector")  # type: ignore[arg-type]
-        det_rel = os.path.relpath(staged, out.parent)
+    det_rel = os.path.relpath(detector_config, out.parent) if detector_config else None
     text = render_app_config(AppInputs(
         pipeline=pipeline, platform=params["platform"], deepstream=params["deepstream"],
         deepstream_root=params["deepstream_root"], nvenc=params["nvenc"], gpu_id=params["gpu_id"],

@@ -42,14 +42,14 @@ def task_calibrate():
     c, cal, m = ctx.common, ctx.cfg.calibration, ctx.cfg.model
     params = {"images": images_spec(ctx), "method": str(cal.method), "percentile": cal.percentile,
               "batch_size": cal.batch_size, "batches": cal.batches}
-    yield step("scales", calibrate_step.run_calibration,
+    yield step("scales", calibrate_step.run_calibration, kind="calibrate", kwargs=
                {"onnx": m.onnx, "images": images_spec(ctx), "preprocessing_json": c.preprocessing_json,
                 "method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size,
                 "batches": cal.batches, "out": c.calibration_json},
                doc="calibration.json (per-tensor amax)",
                file_dep=[m.onnx, c.preprocessing_json, *calibration_inputs(ctx)], targets=[c.calibration_json],
                params=params)
-    yield step("qdq", calibrate_step.write_qdq, {"onnx": m.onnx, "calibration_json": c.calibration_json, "out": c.qdq_onnx},
+    yield step("qdq", calibrate_step.write_qdq, kind="qdq", kwargs={"onnx": m.onnx, "calibration_json": c.calibration_json, "out": c.qdq_onnx},
                doc="Q/DQ ONNX (explicit quantization)", file_dep=[m.onnx, c.calibration_json], targets=[c.qdq_onnx])
 
 
@@ -60,9 +60,9 @@ def task_calibcache():
         return
     for tb in ctx.targets:
         L, trt = tb.layout, str(tb.cfg.target.tensorrt)
-        yield step(f"{tb.name}:cache", calibrate_step.write_calibration_cache,
+        yield step(f"{tb.name}:cache", calibrate_step.write_calibration_cache, kind="calibcache", kwargs=
                    {"calibration_json": ctx.common.calibration_json, "trt_version": trt, "out": L.calibration_cache},
                    doc="calibration.cache", file_dep=[ctx.common.calibration_json], targets=[L.calibration_cache],
                    params={"tensorrt": trt})
-        yield step(f"{tb.name}:qdq", steps.stage_file, {"src": ctx.common.qdq_onnx, "dest": L.qdq_onnx},
+        yield step(f"{tb.name}:qdq", steps.stage_file, kind="stage-qdq", kwargs={"src": ctx.common.qdq_onnx, "dest": L.qdq_onnx},
                    doc="Q/DQ model next to its configs", file_dep=[ctx.common.qdq_onnx], targets=[L.qdq_onnx])

@@ -92,3 +92,9 @@ def current() -> RunContext:
     except Tao2dsError as e:
         print(f"tao2ds: error: {e}", file=sys.stderr)
         raise SystemExit(3) from None
+
+
+def cache_settings() -> tuple | None:
+    """(local dir, remote URL) of the artifact cache, or None when cache.dir=null."""
+    c = current().cfg.cache
+    return (c.dir, c.remote) if c.dir else None

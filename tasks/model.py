@@ -11,7 +11,7 @@ def task_analyze():
     ctx = current()
     m, c = ctx.cfg.model, ctx.common
     yield step(
-        "model", steps.analyze_model, {"onnx": m.onnx, "classmap": m.classmap, "out": c.model_json},
+        "model", steps.analyze_model, kind="analyze", kwargs={"onnx": m.onnx, "classmap": m.classmap, "out": c.model_json},
         doc="graph inputs/outputs and label lines in graph order",
         file_dep=[m.onnx, m.classmap], targets=[c.model_json],
     )
@@ -23,8 +23,8 @@ def task_preprocess():
     m, c = ctx.cfg.model, ctx.common
     override = ctx.targets[0].composed.to_dict()["model"]["preprocessing"]
     yield step(
-        "model", steps.write_preprocessing,
-        {"model_json": c.model_json, "spec": m.spec, "override": override, "scaling_filter": m.scaling_filter,
+        "model", steps.write_preprocessing, kind="preprocess",
+        kwargs={"model_json": c.model_json, "spec": m.spec, "override": override, "scaling_filter": m.scaling_filter,
          "out": c.preprocessing_json},
         doc="net-scale-factor, offsets, model-color-format, infer-dims",
         file_dep=[c.model_json, *([m.spec] if m.spec else [])], targets=[c.preprocessing_json],

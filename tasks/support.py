@@ -56,26 +56,55 @@ def run_step(fn: Callable[..., Any], **kwargs: Any):
     return None
 
 
+def cached_step(fn: Callable[..., Any], kwargs: dict[str, Any], label: str, kind: str, params: dict[str, Any],
+                file_dep: list[str], targets: list[str], cache: Optional[tuple]) -> Any:
+    """Restore the outputs from the artifact cache when the same step ran before (here, or on any
+    machine sharing ``cache.remote``); otherwise run it and store what it wrote."""
+    from tao2ds.artifact_cache import ArtifactCache, cache_key
+    from tao2ds.fsutil import sha256_file
+
+    if not cache or not targets:
+        return run_step(fn, **kwargs)
+    store = ArtifactCache(*cache)
+    key = cache_key(kind, params, [sha256_file(f) for f in file_dep])
+    paths = [Path(t) for t in targets]
+    if store.restore(key, paths, label):
+        return None
+    result = run_step(fn, **kwargs)
+    if result is None:
+        store.store(key, paths, kind)
+    return result
+
+
 def step(
     name: str,
     fn: Callable[..., Any],
-    kwargs: dict[str, Any],
     *,
+    kwargs: dict[str, Any],
     doc: str,
     file_dep: Iterable[str | Path] = (),
     targets: Iterable[str | Path] = (),
     params: Optional[dict[str, Any]] = None,
     task_dep: Iterable[str] = (),
     extra_uptodate: Iterable[Any] = (),
+    kind: str,
+    cacheable: bool = True,
 ) -> dict[str, Any]:
-    """A doit sub-task dict: content deps + config-subset deps + atomic targets."""
+    """A doit sub-task dict: content deps + config-subset deps + atomic targets, through the
+    artifact cache (``kind`` names the step for the cache key; by default the task's basename)."""
+    from tasks.context import cache_settings
+
+    full_params = {**(params or {}), "tao2ds_code": code_digest()}
+    deps, outs = sorted({str(p) for p in file_dep}), [str(p) for p in targets]
+    cached = {"fn": fn, "kwargs": kwargs, "label": f"{kind}:{name}", "kind": kind, "params": full_params,
+              "file_dep": deps, "targets": outs, "cache": cache_settings() if cacheable else None}
     return {
         "name": name,
         "doc": doc,
-        "actions": [(run_step, [fn], kwargs)],
-        "file_dep": sorted({str(p) for p in file_dep}),
-        "targets": [str(p) for p in targets],
-        "uptodate": [params_unchanged({**(params or {}), "tao2ds_code": code_digest()}), *extra_uptodate],
+        "actions": [(cached_step, [], cached)],
+        "file_dep": deps,
+        "targets": outs,
+        "uptodate": [params_unchanged(full_params), *extra_uptodate],
         "task_dep": list(task_dep),
         "clean": True,
     }

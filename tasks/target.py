@@ -1,6 +1,8 @@
 """Per-target tasks: everything under <build.dir>/<target>/."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from tao2ds import config_steps, steps
 from tao2ds.config_steps import is_local_source, local_source_path
 from tao2ds.manifest import write_manifest
@@ -18,11 +20,11 @@ def task_stage():
     """Copy the model and local media into the target directory (it must be self-contained)."""
     for ctx, tb in _each():
         m, L = tb.cfg.model, tb.layout
-        yield step(f"{tb.name}:model", steps.stage_file, {"src": m.onnx, "dest": L.onnx},
+        yield step(f"{tb.name}:model", steps.stage_file, kind="stage-model", kwargs={"src": m.onnx, "dest": L.onnx},
                    doc="the ONNX model next to its configs", file_dep=[m.onnx], targets=[L.onnx])
         sources = tb.composed.to_dict()["pipeline"]["sources"]
         local = [local_source_path(s["uri"]) for s in sources if is_local_source(s["uri"])]
-        yield step(f"{tb.name}:media", config_steps.stage_sources, {"sources": sources, "media_dir": L.media_dir},
+        yield step(f"{tb.name}:media", config_steps.stage_sources, kind="stage-media", kwargs={"sources": sources, "media_dir": L.media_dir},
                    doc="local video sources", file_dep=local, targets=[L.media_dir / p.name for p in local],
                    params={"sources": sources})
 
@@ -37,7 +39,7 @@ def task_labels():
     """labels.txt: one line per engine output, in engine (or graph) output order."""
     for ctx, tb in _each():
         L, side = tb.layout, engine_sidecar_dep(tb)
-        yield step(tb.name, steps.write_labels,
+        yield step(tb.name, steps.write_labels, kind="labels", kwargs=
                    {"model_json": ctx.common.model_json, "engine_sidecar": side[0] if side else None, "out": L.labels},
                    doc="labels file", file_dep=[ctx.common.model_json, *side], targets=[L.labels])
 
@@ -61,7 +63,7 @@ def task_nvinfer():
     for ctx, tb in _each():
         L = tb.layout
         calib = L.calibration_cache if L.int8_route == "cache" else None
-        yield step(tb.name, config_steps.write_nvinfer_config,
+        yield step(tb.name, config_steps.write_nvinfer_config, kind="nvinfer", kwargs=
                    {"model_json": ctx.common.model_json, "preprocessing_json": ctx.common.preprocessing_json,
                     "out": L.nvinfer_config, "labels": L.labels, "onnx": L.deployed_onnx, "engine": L.engine,
                     "calib": calib, "params": nvinfer_params(tb)},
@@ -79,14 +81,32 @@ def app_params(tb: TargetBuild) -> dict:
     }
 
 
+def detector_source(tb: TargetBuild) -> Path | None:
+    det = tb.cfg.pipeline.detector.config if str(tb.cfg.pipeline.topology) == "detect_classify" else None
+    return Path(det) if det else None
+
+
+def detector_targets(tb: TargetBuild) -> list[Path]:
+    src = detector_source(tb)
+    if src is None:
+        return []
+    d = tb.layout.detector_dir
+    return [d / src.name, *(d / Path(f).name for f in config_steps.detector_files(src))]
+
+
 def task_appconfig():
-    """The deepstream-app main config."""
+    """The deepstream-app main config (and the user's detector config, for detect_classify)."""
     for ctx, tb in _each():
-        L, params = tb.layout, app_params(tb)
-        det = tb.cfg.pipeline.detector.config if str(tb.cfg.pipeline.topology) == "detect_classify" else None
-        yield step(tb.name, config_steps.write_app_config,
-                   {"out": L.app_config, "params": params, "classifier_config": L.nvinfer_config, "detector_config": det},
-                   doc="deepstream_app.txt", file_dep=[det] if det else [], targets=[L.app_config], params=params)
+        L, params, det = tb.layout, app_params(tb), detector_source(tb)
+        if det is not None:
+            yield step(f"{tb.name}:detector", config_steps.stage_detector_config, kind="stage-detector",
+                       kwargs={"src": det, "dest_dir": L.detector_dir}, doc="detector nvinfer config, rebased",
+                       file_dep=[det, *(det.parent / f for f in config_steps.detector_files(det))],
+                       targets=detector_targets(tb))
+        yield step(tb.name, config_steps.write_app_config, kind="appconfig", kwargs=
+                   {"out": L.app_config, "params": params, "classifier_config": L.nvinfer_config,
+                    "detector_config": L.detector_dir / det.name if det else None},
+                   doc="deepstream_app.txt", targets=[L.app_config], params=params)
 
 
 def artifact_files(ctx, tb: TargetBuild) -> list:
@@ -96,7 +116,7 @@ def artifact_files(ctx, tb: TargetBuild) -> list:
     L = tb.layout
     sources = tb.composed.to_dict()["pipeline"]["sources"]
     media = [L.media_dir / local_source_path(s["uri"]).name for s in sources if is_local_source(s["uri"])]
-    return [*media, L.onnx, L.labels, L.nvinfer_config, L.app_config, ctx.common.preprocessing_json,
+    return [*media, *detector_targets(tb), L.onnx, L.labels, L.nvinfer_config, L.app_config, ctx.common.preprocessing_json,
             *calibration_targets(ctx, tb), *engine_targets(tb)]
 
 
@@ -118,7 +138,7 @@ def task_manifest():
     for ctx, tb in _each():
         config = tb.composed.to_dict()
         inputs = manifest_inputs(ctx, tb)
-        yield step(tb.name, write_manifest,
+        yield step(tb.name, write_manifest, kind="manifest", kwargs=
                    {"layout": tb.layout, "common": ctx.common, "config": config, "inputs": inputs,
                     "engine_note": engine_note(tb)},
                    doc="manifest.json", file_dep=[*artifact_files(ctx, tb), *inputs],
