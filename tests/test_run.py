@@ -79,7 +79,7 @@ def test_missing_and_unplayable_sources(tmp_path):
 
     run = DoitRun(tmp_path)
     proc = run("build", f"pipeline.sources.0.uri={tmp_path}/nope.mp4", check=False)
-    assert proc.returncode != 0 and "nope.mp4: file not found" in proc.stderr
+    assert proc.returncode != 0 and "nope.mp4: file not found" in proc.stderr and "pipeline.sources[0].uri" in proc.stderr
     bogus = tmp_path / "bogus.mp4"
     bogus.write_bytes(b"this is not a video" * 100)
     proc = run("launch", f"pipeline.sources.0.uri={bogus}", check=False)

@@ -1,7 +1,7 @@
 """Lay out an emulated builder device: a directory the fake trtexec and probe treat as a machine.
 
     <dir>/bin/trtexec, fake_trt_version, fake_trtexec_calls.log   the trtexec stand-in
-    <dir>/bin/nvidia-smi, fake_gpu                                  dGPU only
+    <dir>/bin/nvidia-smi, fake_gpu                                  dGPU (a failing stub on a Jetson)
     <dir>/root/etc/nv_tegra_release, proc/device-tree/model         Jetson only
     <dir>/root/usr/local/cuda/version.json (or version.txt)
 
@@ -88,6 +88,9 @@ def make_device(dir: Path, *, trt: str = "10.3.0", jetson: str | None = None,
         (cuda_dir / "version.json").write_text(json.dumps({"cuda": {"name": "CUDA SDK", "version": cuda}}))
     else:
         model, release, jcuda = JETSONS[jetson]
+        # JetPack 4/5 have no nvidia-smi; this stub hides any real one on the test machine.
+        (dev.bin / "nvidia-smi").write_text("#!/bin/sh\necho 'nvidia-smi: command not found' >&2\nexit 127\n")
+        (dev.bin / "nvidia-smi").chmod(0o755)
         (dev.sysroot / "etc").mkdir()
         (dev.sysroot / "etc/nv_tegra_release").write_text(release + "\n")
         (dev.sysroot / "proc/device-tree").mkdir(parents=True)
