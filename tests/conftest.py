@@ -24,11 +24,12 @@ class DoitRun:
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
         self.db = tmp / "doit.db"
         self.build = tmp / "build"
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        commands = {"run", "list", "info", "clean", "forget", "ignore", "dumpdb"}
+        commands = {"run", "list", "info", "clean", "forget", "ignore", "dumpdb", "explain"}
         head, rest = (args[:1], args[1:]) if args and args[0] in commands else (("run",), args)
         cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(self.db), *rest, f"build.dir={self.build}"]
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
