@@ -31,8 +31,11 @@ def choose_backend(requested: str, has_host: bool) -> tuple[str, str]:
 
 
 def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    from tao2ds.compose import RUNTIME_SECTIONS
+
     target, run = cfg["target"], cfg["run"]
-    check_fresh(build_dir, cfg)
+    build_cfg = {k: v for k, v in cfg.items() if k not in RUNTIME_SECTIONS}
+    check_fresh(build_dir, build_cfg)
     backend, why = choose_backend(str(run["backend"]), bool(target.get("host")))
     print(f"launch: backend {backend} ({why})")
     if backend == "reference":
@@ -40,7 +43,7 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
 
         det = cfg["pipeline"]["detector"].get("detections") if cfg["pipeline"]["topology"] == "detect_classify" else None
         summary = reference.run(build_dir, max_frames=run.get("max_frames"), annotate=run.get("annotate", True),
-                                detections=Path(det) if det else None, config=cfg)
+                                detections=Path(det) if det else None, config=build_cfg)
     elif backend == "deepstream-app":
         summary = run_deepstream_app(build_dir, target)
     elif backend == "pyds":

@@ -22,6 +22,7 @@ from tao2ds.schema import RootConfig
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
+RUNTIME_SECTIONS = ("run", "verify", "cache")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
@@ -64,6 +65,11 @@ class Composed:
 
     def to_dict(self) -> dict:
         return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+
+    def build_config(self) -> dict:
+        """The part of the config that determines the artifacts: what manifests and locks record.
+        How a build is run, verified or cached (run, verify, cache) changes no artifact."""
+        return {k: v for k, v in self.to_dict().items() if k not in RUNTIME_SECTIONS}
 
 
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:

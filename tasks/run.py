@@ -41,7 +41,7 @@ def task_verify():
             "name": tb.name,
             "actions": [(run_step, [verify], {"build_dir": tb.layout.root, "csv_path": Path(v.csv or ""),
                                               "images": Path(v.images or ""), "min_accuracy": tb.cfg.verify.min_accuracy,
-                                              "config": tb.composed.to_dict()})],
+                                              "config": tb.composed.build_config()})],
             "task_dep": [f"manifest:{tb.name}"],
             "uptodate": [False],
             "verbosity": 2,

@@ -19,8 +19,9 @@ def code_digest() -> str:
     import tao2ds
 
     h = hashlib.sha256()
-    for path in sorted(Path(tao2ds.__file__).parent.rglob("*.py")):
-        h.update(path.as_posix().encode())
+    root = Path(tao2ds.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())  # relative: clones elsewhere share keys
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 

@@ -136,7 +136,7 @@ def task_manifest():
     from tasks.engine import engine_note
 
     for ctx, tb in _each():
-        config = tb.composed.to_dict()
+        config = tb.composed.build_config()
         inputs = manifest_inputs(ctx, tb)
         yield step(tb.name, write_manifest, kind="manifest", kwargs=
                    {"layout": tb.layout, "common": ctx.common, "config": config, "inputs": inputs,

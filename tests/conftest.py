@@ -19,20 +19,37 @@ def seed_model(tmp_path):
     return onnx, classmap
 
 
-class DoitRun:
-    """Run the project's dodo.py in a subprocess with its own state DB and build dir."""
+def clone_project(dest: Path) -> Path:
+    """A copy of the project's working tree as a fresh clone would have it (tracked and
+    not-ignored files only: no build/, caches or state DB)."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                           capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
 
-    def __init__(self, tmp: Path):
+
+class DoitRun:
+    """Run the project's dodo.py in a subprocess with its own state DB and build dir.
+
+    With ``project`` (a clone), doit runs there with its default, relative build dir."""
+
+    def __init__(self, tmp: Path, project: Path | None = None):
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.db = tmp / "doit.db"
-        self.build = tmp / "build"
+        self.project = project or ROOT
+        self.build = tmp / "build" if project is None else project / "build"
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         commands = {"run", "list", "info", "clean", "forget", "ignore", "dumpdb", "explain"}
         head, rest = (args[:1], args[1:]) if args and args[0] in commands else (("run",), args)
-        cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(self.db), *rest, f"build.dir={self.build}"]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        build = [f"build.dir={self.build}"] if self.project == ROOT else []
+        cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(self.db), *rest, *build]
+        proc = subprocess.run(cmd, cwd=self.project, capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError(f"doit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc

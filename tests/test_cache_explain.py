@@ -3,7 +3,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.conftest import DoitRun
+from tests.conftest import DoitRun, clone_project
 
 
 def _explain(run: DoitRun, *args: str) -> dict[str, str]:
@@ -26,16 +26,17 @@ def test_explain_names_the_changed_key_and_the_cache(tmp_path):
 
 def test_second_clone_restores_everything_from_a_shared_remote(tmp_path):
     remote = f"cache.remote=file://{tmp_path / 'remote'}"
-    a, b = DoitRun(tmp_path / "a"), DoitRun(tmp_path / "b")
-    first = a("build", "targets=all", f"cache.dir={tmp_path / 'a' / 'cache'}", remote)
+    a = DoitRun(tmp_path / "a", clone_project(tmp_path / "a" / "repo"))
+    b = DoitRun(tmp_path / "b", clone_project(tmp_path / "b" / "repo"))
+    first = a("build", "targets=all", remote)
     # identical steps of different targets (e.g. the staged ONNX) already share one entry
     assert "stage-model:x86_dgpu:model: restored" in first.stderr or "stage-model:jetson_nano:model: restored" in first.stderr
-    second = b("build", "targets=all", f"cache.dir={tmp_path / 'b' / 'cache'}", remote)
+    second = b("build", "targets=all", remote)
     ran = b.executed(second)
     restored = [line for line in second.stderr.splitlines() if "restored from the artifact cache" in line]
     assert len(restored) == len(ran) > 20
     for target in ("jetson_nano", "x86_dgpu"):
-        for name in ("labels.txt", "config_infer_multitask.txt", "deepstream_app.txt"):
+        for name in ("labels.txt", "config_infer_multitask.txt", "deepstream_app.txt", "manifest.json"):
             assert (a.build / target / name).read_bytes() == (b.build / target / name).read_bytes()
 
 

@@ -92,7 +92,9 @@ _JETSON_FAMILIES = (("orin", "Orin", "8.7"), ("xavier", "Xavier", "7.2"), ("tx2"
 def jetson_family(device_model: str) -> tuple[str | None, str | None]:
     """(GPU family name, compute capability) from /proc/device-tree/model, e.g.
     ``NVIDIA Jetson AGX Orin Developer Kit`` -> ("Orin", "8.7")."""
-    low = device_model.lower()
+    low = device_model.lower().strip()
+    if low == "jetson-agx":  # what AGX Xavier reports (AGX Orin says "... AGX Orin ...")
+        return "Xavier", "7.2"
     for key, name, cc in _JETSON_FAMILIES:
         if key in low:
             return name, cc
@@ -100,20 +102,17 @@ def jetson_family(device_model: str) -> tuple[str | None, str | None]:
 
 
 def parse_cuda_version(nvcc_text: str = "", version_json: str = "", version_txt: str = "") -> str | None:
-    """CUDA major.minor from ``nvcc --version`` (``release 12.6, V12.6.68``),
-    /usr/local/cuda/version.json (``{"cuda": {"version": "12.6.2"}}``) or the older
-    version.txt (``CUDA Version 10.2.300``)."""
-    m = re.search(r"release (\d+\.\d+)", nvcc_text)
-    if m:
-        return m.group(1)
+    """CUDA major.minor from /usr/local/cuda/version.json (``{"cuda": {"version": "12.6.2"}}``),
+    the older version.txt (``CUDA Version 10.2.300``) or ``nvcc --version`` (``release 12.6,
+    V12.6.68``), in that order: /usr/local/cuda is the toolkit TensorRT is installed against,
+    while an nvcc on PATH may be another one."""
     try:
-        v = json.loads(version_json)["cuda"]["version"]
-        m = re.match(r"(\d+\.\d+)", v)
+        m = re.match(r"(\d+\.\d+)", json.loads(version_json)["cuda"]["version"])
         if m:
             return m.group(1)
     except (ValueError, KeyError, TypeError):
         pass
-    m = re.search(r"CUDA Version (\d+\.\d+)", version_txt)
+    m = re.search(r"CUDA Version (\d+\.\d+)", version_txt) or re.search(r"release (\d+\.\d+)", nvcc_text)
     return m.group(1) if m else None
 
 
@@ -136,7 +135,7 @@ def probe_commands(trtexec: str | None = None) -> list[tuple[str, str]]:
         ("nvidia_smi", "nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader"),
         ("tegra_release", f"cat {_ROOT}/etc/nv_tegra_release"),
         ("device_model", f"tr -d '\\000' < {_ROOT}/proc/device-tree/model"),
-        ("nvcc", f"nvcc --version || {_ROOT}/usr/local/cuda/bin/nvcc --version"),
+        ("nvcc", f"{_ROOT}/usr/local/cuda/bin/nvcc --version || nvcc --version"),
         ("cuda_version_json", f"cat {_ROOT}/usr/local/cuda/version.json"),
         ("cuda_version_txt", f"cat {_ROOT}/usr/local/cuda/version.txt"),
     ]
@@ -146,8 +145,9 @@ def probe_script(commands: list[tuple[str, str]]) -> str:
     """One POSIX sh script that runs every command and marks where each output starts."""
     lines = []
     for key, cmd in commands:
-        lines.append(f"echo '{_MARK}{key}'")
+        lines.append(f"printf '\\n{_MARK}{key}\\n'")  # leading newline: outputs may lack a final one
         lines.append(f"{{ {cmd} ; }} 2>/dev/null")
+    lines.append("exit 0")  # a missing fact is an empty answer, not a failure
     return "\n".join(lines) + "\n"
 
 
