@@ -373,6 +373,35 @@ def encode_video(frames: list[np.ndarray], path: Path) -> None:
         raise RuntimeError(f"GStreamer encode failed: {err}")
 
 
+def zero_mp4_timestamps(path: Path) -> None:
+    """Zero the creation/modification times mp4mux writes (mvhd, tkhd, mdhd), so that a
+    regenerated sample.mp4 is byte-identical to the shipped one."""
+    data = bytearray(path.read_bytes())
+
+    def walk(start: int, end: int) -> None:
+        pos = start
+        while pos + 8 <= end:
+            size = int.from_bytes(data[pos:pos + 4], "big")
+            kind = bytes(data[pos + 4:pos + 8])
+            hdr = 8
+            if size == 1:
+                size, hdr = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+            elif size == 0:
+                size = end - pos
+            if size < hdr or pos + size > end:
+                return
+            if kind in (b"moov", b"trak", b"mdia"):
+                walk(pos + hdr, pos + size)
+            elif kind in (b"mvhd", b"tkhd", b"mdhd"):
+                body = pos + hdr
+                n = 8 if data[body] == 1 else 4
+                data[body + 4:body + 4 + 2 * n] = bytes(2 * n)
+            pos += size
+
+    walk(0, len(data))
+    path.write_bytes(bytes(data))
+
+
 def decode_video(path: Path) -> list[np.ndarray]:
     """Decode an MP4 back to RGB frames through GStreamer (used for checks)."""
     import gi
@@ -412,6 +441,7 @@ def write_video(out_dir: Path) -> None:
         frames.append(fr)
         labels.append(lab)
     encode_video(frames, out_dir / "sample.mp4")
+    zero_mp4_timestamps(out_dir / "sample.mp4")
     with open(out_dir / "truth.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["frame", "base_color", "category", "season"])

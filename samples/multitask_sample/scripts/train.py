@@ -40,7 +40,7 @@ MEAN_BGR = np.array([103.939, 116.779, 123.68], np.float32)
 TASK_ORDER = ["base_color", "category", "season"]          # classmap order (sorted, as TAO)
 OUTPUT_ORDER = ["season", "category", "base_color"]         # graph output order (NVIDIA sample)
 SEED = gen.SEED
-EPOCHS = 24
+EPOCHS = 12
 BATCH = 64
 LR = 3e-3
 
@@ -316,6 +316,10 @@ def main(argv=None) -> int:
     import onnx
     import onnxruntime as ort
     m = onnx.load(str(onnx_path))
+    for node in m.graph.node:  # name each Softmax node like its output, as in NVIDIA's model
+        if node.op_type == "Softmax" and node.output[0] in out_names:
+            node.name = node.output[0]
+    onnx.save(m, str(onnx_path))
     onnx.checker.check_model(m, full_check=True)
     print("onnx.checker: ok")
 
