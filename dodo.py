@@ -9,6 +9,12 @@ from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
 
+from tasks.support import clean_errors
+
+for _name, _creator in list(globals().items()):
+    if _name.startswith("task_"):
+        globals()[_name] = clean_errors(_creator)
+
 DOIT_CONFIG = {
     "default_tasks": ["build"],
     "backend": "sqlite3",  # dbm falls back to dbm.dumb here, which corrupts under -n

@@ -54,13 +54,13 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _ssh_target(target: Mapping[str, Any]):
+def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
     from tao2ds.engine.sshcmd import SshTarget
 
-    KNOWN_HOSTS.parent.mkdir(exist_ok=True)
+    known_hosts.parent.mkdir(parents=True, exist_ok=True)
     key = target.get("ssh_key")
     return SshTarget(target["host"], target.get("user"), target.get("port"), Path(key).expanduser() if key else None,
-                     KNOWN_HOSTS.resolve(), control_path=None)
+                     known_hosts.resolve(), control_path=None)
 
 
 def sync_to_device(build_dir: Path, target: Mapping[str, Any]) -> str:

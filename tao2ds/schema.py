@@ -247,6 +247,7 @@ class EngineConfig:
     dla_core: Optional[int] = None
     timing_cache: bool = True
     scaling_compute_hw: int = 1  # 0 default, 1 GPU, 2 VIC (Jetson only)
+    known_hosts: str = ".tao2ds/known_hosts"  # SSH host keys of the devices, pinned on first use
 
 
 @dataclass

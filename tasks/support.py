@@ -109,3 +109,22 @@ def step(
         "task_dep": list(task_dep),
         "clean": True,
     }
+
+
+def clean_errors(task_creator: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a task creator: a Tao2dsError while generating tasks ends doit with one clean line."""
+    import functools
+
+    @functools.wraps(task_creator)
+    def wrapper(*args: Any, **kwargs: Any):
+        try:
+            result = task_creator(*args, **kwargs)
+            if result is None or isinstance(result, dict):
+                return result
+            items = list(result)  # errors surface here, not inside doit's loader
+            return (item for item in items)  # doit wants a dict or a generator
+        except Tao2dsError as e:
+            print(f"tao2ds: error: {e}", file=sys.stderr)
+            raise SystemExit(3) from None
+
+    return wrapper

@@ -147,4 +147,5 @@ def task_manifest():
 
 def task_build():
     """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
-    return {"actions": None, "task_dep": [f"manifest:{tb.name}" for tb in current().targets]}
+    deps = [f"{kind}:{tb.name}" for tb in current().targets for kind in ("engine", "manifest")]
+    return {"actions": None, "task_dep": deps}

@@ -32,7 +32,7 @@ def test_second_clone_restores_everything_from_a_shared_remote(tmp_path):
     # identical steps of different targets (e.g. the staged ONNX) already share one entry
     assert "stage-model:x86_dgpu:model: restored" in first.stderr or "stage-model:jetson_nano:model: restored" in first.stderr
     second = b("build", "targets=all", remote)
-    ran = b.executed(second)
+    ran = {t for t in b.executed(second) if not t.startswith("engine:")}  # engine:T only prints the builder note
     restored = [line for line in second.stderr.splitlines() if "restored from the artifact cache" in line]
     assert len(restored) == len(ran) > 20
     for target in ("jetson_nano", "x86_dgpu"):
