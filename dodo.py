@@ -8,6 +8,7 @@ from tasks.target import task_appconfig, task_build, task_labels, task_manifest,
 from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
+from tasks.release import task_bundle, task_lock  # noqa: F401
 
 from tasks.support import clean_errors
 

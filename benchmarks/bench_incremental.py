@@ -20,7 +20,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-"))
     model = tmp / "model"
     shutil.copytree(ROOT / "samples" / "multitask_sample", model, ignore=shutil.ignore_patterns("scripts"))
-    base = [TARGETS, f"model.onnx={model / 'model.onnx'}", f"model.classmap={model / 'classmap.json'}",
+    base = [TARGETS, f"cache.dir={tmp / 'cache'}", f"model.onnx={model / 'model.onnx'}", f"model.classmap={model / 'classmap.json'}",
             f"model.spec={model / 'spec.txt'}"]
     cold, proc = doit(tmp, "build", *base)
     print(f"cold build, 4 targets: {cold:.2f} s ({len(executed(proc))} tasks)")

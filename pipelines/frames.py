@@ -59,7 +59,7 @@ def _description(uri: str, width: int, height: int, padding: bool) -> str:
         head = f'multifilesrc location="{location}" index=0 ! decodebin'
     else:
         head = f'uridecodebin uri="{uri}"'
-    return f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=8 drop=false"
+    return f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=32 drop=false"
 
 
 def decode(source: int, uri: str, width: int, height: int, padding: bool = False,
@@ -92,8 +92,9 @@ def decode(source: int, uri: str, width: int, height: int, padding: bool = False
             try:
                 s = sample.get_caps().get_structure(0)
                 w, h = s.get_value("width"), s.get_value("height")
-                stride = len(info.data) // h
-                rgb = np.frombuffer(info.data, np.uint8).reshape(h, stride)[:, : w * 3].reshape(h, w, 3).copy()
+                data = info.data  # each access copies the buffer: read it once
+                stride = len(data) // h
+                rgb = np.frombuffer(data, np.uint8).reshape(h, stride)[:, : w * 3].reshape(h, w, 3)
             finally:
                 buf.unmap(info)
             pts = None if buf.pts == Gst.CLOCK_TIME_NONE else buf.pts / Gst.SECOND

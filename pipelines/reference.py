@@ -34,6 +34,8 @@ class ReferenceClassifier:
         self.settings = settings
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        # no busy-waiting between runs: GStreamer decodes on the other core meanwhile
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx or settings.onnx), opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
         self.outputs = list(output_order)

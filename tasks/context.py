@@ -43,6 +43,7 @@ class TargetBuild:
 class RunContext:
     overrides: tuple[str, ...]
     targets: tuple[TargetBuild, ...]
+    lock: str | None = None  # doit build lock=<file>: rebuild that state and check the outputs
 
     @property
     def cfg(self):
@@ -58,7 +59,28 @@ class RunContext:
         return str(self.cfg.precision.name) == "int8"
 
 
+def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
+    """Rebuild a lock's exact state: its config, after checking inputs and tools are the same."""
+    from tao2ds.compose import RUNTIME_SECTIONS, validate
+    from tao2ds.lockfile import LockMismatch, environment_differences, locked_config, read_lock
+
+    extra = [o for o in overrides if o.lstrip("+").split(".")[0] not in RUNTIME_SECTIONS]
+    if extra:
+        raise LockMismatch(f"lock={lock_path} fixes the whole build config; drop {', '.join(extra)} "
+                           f"(only {', '.join(s + '.*' for s in RUNTIME_SECTIONS)} may be given with it)")
+    lock = read_lock(lock_path)
+    diffs = environment_differences(lock)
+    if diffs:
+        raise LockMismatch(f"cannot rebuild {lock_path} here; this machine differs:\n  - " + "\n  - ".join(diffs))
+    composed = validate(locked_config(lock, compose(overrides).to_dict()))
+    check_capabilities(composed.cfg)
+    return RunContext(tuple(overrides), (TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)),), lock=lock_path)
+
+
 def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> RunContext:
+    lock = [o for o in overrides if o.startswith("lock=")]
+    if lock:
+        return locked_context(lock[-1][len("lock="):], [o for o in overrides if not o.startswith("lock=")])
     names, rest = split_targets(overrides)
     store = ComposeCache(cache) if cache else None
     builds = []

@@ -147,5 +147,5 @@ def task_manifest():
 
 def task_build():
     """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
-    deps = [f"{kind}:{tb.name}" for tb in current().targets for kind in ("engine", "manifest")]
+    deps = [f"{kind}:{tb.name}" for tb in current().targets for kind in ("engine", "manifest", "lock")]
     return {"actions": None, "task_dep": deps}

@@ -138,6 +138,9 @@ def collect_statistics(
     return Statistics(input_name, tensor_names, maxima, hist, images)
 
 
+MIN_SAMPLES_PER_BIN = 16  # below this many values per histogram bin, histogram methods fall back to max
+
+
 def collect_ranges(
     onnx_path: str | os.PathLike,
     batches: Batches,
@@ -176,10 +179,12 @@ def collect_ranges(
     maxima = stats.maxima.amax
     result: dict[str, float] = {}
     for name in stats.tensor_names:
-        if stats.histograms is None:
-            result[name] = compute_amax(method, amax=maxima[name])
+        h = stats.histograms.histogram(name) if stats.histograms is not None else None
+        if h is None or h.counts.sum() < MIN_SAMPLES_PER_BIN * bins:
+            # Too few values to fill the histogram (e.g. a classifier head's logits: classes x images):
+            # a KL search over a sparse histogram clips far inside the data, so keep the observed range.
+            result[name] = compute_amax("max", amax=maxima[name])
         else:
-            h = stats.histograms.histogram(name)
             result[name] = compute_amax(
                 method,
                 amax=h.amax,

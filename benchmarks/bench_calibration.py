@@ -1,0 +1,138 @@
+"""Entropy calibration: our streaming calibrator vs ONNX Runtime's EntropyCalibrater, peak memory and time.
+
+    .venv/bin/python benchmarks/bench_calibration.py
+
+Same model (the bundled sample), same preprocessed batches of 8, on the sample's 200 calibration
+images (1x) and on 1600 (8x: 8 flipped/brightness-jittered copies). Each (calibrator, set) runs in its
+own subprocess, which reports its RSS after imports (baseline), its peak RSS (ru_maxrss) and the wall
+time of the calibration call (image decoding and preprocessing included).
+
+Goals (issue: INT8 calibration): our peak RSS at 8x within 1.2x of 1x (memory must not grow with the
+image count), and our time at 8x no worse than ORT's. The per-tensor amax difference is informational:
+ORT histograms signed values over a range that grows as batches arrive, we histogram |x| over a range
+fixed by a first pass, so the two are not expected to agree exactly.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT
+
+SAMPLE = ROOT / "samples" / "multitask_sample"
+MODEL = SAMPLE / "model.onnx"
+BATCH = 8
+COPIES = 8
+
+
+def _rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child(which: str, images_dir: str, out: str) -> None:
+    """Run one calibrator in this process; write {baseline, peak, seconds, amax} to ``out``."""
+    import onnxruntime  # noqa: F401  (imported before the baseline, for both calibrators)
+    from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
+
+    from tao2ds.calibration.collect import collect_ranges
+    from tao2ds.imageset import batch_iterator, list_images
+    from tao2ds.preprocess import resolve_preprocessing
+
+    pp = resolve_preprocessing({}, None, (3, 80, 60), 1)
+    batches = batch_iterator(list_images(images_dir), pp, BATCH)
+    baseline = _rss_mib()
+    t0 = time.perf_counter()
+    if which == "ours":
+        amax = collect_ranges(MODEL, batches, "entropy")
+    else:
+        cal = create_calibrator(MODEL, None, augmented_model_path=str(Path(out).with_suffix(".onnx")),
+                                calibrate_method=CalibrationMethod.Entropy,
+                                extra_options={"num_bins": 2048, "num_quantized_bins": 128})
+        name = cal.infer_session.get_inputs()[0].name
+
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.it = iter(batches())
+
+            def get_next(self):
+                batch = next(self.it, None)
+                return None if batch is None else {name: batch}
+
+        cal.collect_data(Reader())
+        collected = time.perf_counter() - t0
+        data = cal.compute_data()
+        amax = {n: float(max(abs(td.range_value[0]), abs(td.range_value[1]))) for n, td in data.items()}
+    seconds = time.perf_counter() - t0
+    split = f"augment+collect {collected:.1f} s + entropy search {seconds - collected:.1f} s" if which == "ort" else ""
+    Path(out).write_text(json.dumps({"baseline": baseline, "peak": _rss_mib(), "seconds": seconds, "split": split,
+                                     "amax": amax}))
+
+
+def make_8x(src: Path, dst: Path) -> None:
+    """8 copies of every image, each flipped and/or brightness-shifted so no two files are identical."""
+    import cv2
+
+    dst.mkdir()
+    for p in sorted(src.iterdir()):
+        img = cv2.imread(str(p))
+        for k in range(COPIES):
+            v = cv2.flip(img, 1) if k % 2 else img
+            v = cv2.convertScaleAbs(v, alpha=1.0, beta=(k // 2) * 8 - 12)
+            cv2.imwrite(str(dst / f"{p.stem}_{k}.jpg"), v, [cv2.IMWRITE_JPEG_QUALITY, 95])
+
+
+def run_child(which: str, images: Path, tmp: Path) -> dict:
+    out = tmp / f"{which}_{images.name}.json"
+    proc = subprocess.run([sys.executable, __file__, "--child", which, str(images), str(out)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"{which} on {images} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return json.loads(out.read_text())
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-cal-"))
+    try:
+        one = SAMPLE / "calibration"
+        eight = tmp / "x8"
+        make_8x(one, eight)
+        sets = {"1x": (one, 200), "8x": (eight, 200 * COPIES)}
+        r = {(w, s): run_child(w, d, tmp) for w in ("ours", "ort") for s, (d, _) in sets.items()}
+
+        print(f"entropy calibration of {MODEL.relative_to(ROOT)}, batch {BATCH}, one subprocess per row")
+        print(f"{'calibrator':<10} {'set':>3} {'images':>6} {'baseline MiB':>12} {'peak MiB':>9} "
+              f"{'growth MiB':>10} {'time s':>7}")
+        for (w, s), v in r.items():
+            print(f"{w:<10} {s:>3} {sets[s][1]:>6} {v['baseline']:>12.0f} {v['peak']:>9.0f} "
+                  f"{v['peak'] - v['baseline']:>10.0f} {v['seconds']:>7.2f}  {v['split']}")
+        ratio = lambda w: r[(w, "8x")]["peak"] / r[(w, "1x")]["peak"]  # noqa: E731
+        print(f"ours peak RSS 8x/1x: {ratio('ours'):.2f} (goal <= 1.2)")
+        print(f"ORT  peak RSS 8x/1x: {ratio('ort'):.2f}")
+        t = r[("ours", "8x")]["seconds"] / r[("ort", "8x")]["seconds"]
+        print(f"ours time / ORT time at 8x: {t:.2f} (goal <= 1)")
+
+        for s in sets:
+            ours, ort = r[("ours", s)]["amax"], r[("ort", s)]["amax"]
+            common = [n for n in ours if n in ort]
+            rel = {n: abs(ours[n] - ort[n]) / max(abs(ort[n]), 1e-12) for n in common}
+            worst = max(rel, key=rel.get)
+            print(f"amax ours vs ORT ({s}): {len(common)} common tensors (ours {len(ours)}, ORT {len(ort)}), "
+                  f"max rel diff {rel[worst]:.1%} on {worst} ({ours[worst]:.4g} vs {ort[worst]:.4g}); "
+                  f"median {sorted(rel.values())[len(rel) // 2]:.1%}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        sys.path.insert(0, str(ROOT))
+        child(*sys.argv[2:5])
+    else:
+        main()
