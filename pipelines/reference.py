@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -34,7 +35,9 @@ class ReferenceClassifier:
         self.settings = settings
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
-        # no busy-waiting between runs: GStreamer decodes on the other core meanwhile
+        # leave a core to GStreamer's decoder, and no busy-waiting between runs, so decoding and
+        # inference overlap instead of taking turns
+        opts.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx or settings.onnx), opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
