@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def doit(tmp: Path, *args: str, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
-    commands = {"run", "list", "info", "clean", "forget"}
+    tmp.mkdir(parents=True, exist_ok=True)
+    commands = {"run", "list", "info", "clean", "forget", "explain"}
     head, rest = (args[:1], args[1:]) if args and args[0] in commands else (("run",), args)
     cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db"), *rest, f"build.dir={tmp / 'build'}"]
     t0 = time.perf_counter()

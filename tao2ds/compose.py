@@ -22,7 +22,7 @@ from tao2ds.schema import RootConfig
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
-RUNTIME_SECTIONS = ("run", "verify", "cache")
+RUNTIME_SECTIONS = ("build", "run", "verify", "cache")  # where and how, not what: not recorded
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
@@ -68,7 +68,8 @@ class Composed:
 
     def build_config(self) -> dict:
         """The part of the config that determines the artifacts: what manifests and locks record.
-        How a build is run, verified or cached (run, verify, cache) changes no artifact."""
+        Where it is written, how it is run, verified or cached (build, run, verify, cache) changes
+        no artifact, so those sections are left out and a build directory stays relocatable."""
         return {k: v for k, v in self.to_dict().items() if k not in RUNTIME_SECTIONS}
 
 
