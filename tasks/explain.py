@@ -83,7 +83,7 @@ def explain_lines(task_list, dep_manager) -> list[str]:
     will_run: dict[str, str] = {}  # target file -> task that rewrites it
     lines = []
     for task in topological(task_list):
-        if not task.actions or task.name.split(":")[0] in ("build", "launch", "verify"):
+        if not task.actions or task.name.split(":")[0] in ("build", "launch", "verify", "bundle"):
             continue
         status = dep_manager.get_status(task, tasks, get_log=True)
         upstream = sorted({will_run[f] for f in task.file_dep if f in will_run})

@@ -148,4 +148,19 @@ def task_manifest():
 def task_build():
     """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
     deps = [f"{kind}:{tb.name}" for tb in current().targets for kind in ("engine", "manifest", "lock")]
-    return {"actions": None, "task_dep": deps}
+    return {"actions": [(_report, [[tb.layout for tb in current().targets]])], "task_dep": deps, "uptodate": [False]}
+
+
+def _report(layouts) -> None:
+    """One line per target: where its build is and what it holds."""
+    import sys
+
+    from tao2ds import fsutil
+
+    for L in layouts:
+        m = fsutil.read_json(L.manifest)
+        a = m["artifacts"]
+        engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""
+        print(f"tao2ds: {m['target']} ({m['precision']}) -> {L.root}/: {a['labels']} [{', '.join(m['label_tasks'])}], "
+              f"{a['nvinfer_config']}, {a['app_config']}{extra}; engine: {engine}", file=sys.stderr)

@@ -56,7 +56,8 @@ class DoitRun:
 
     @staticmethod
     def executed(proc: subprocess.CompletedProcess) -> set[str]:
-        return {line[3:].strip() for line in proc.stdout.splitlines() if line.startswith(".  ")}
+        ran = {line[3:].strip() for line in proc.stdout.splitlines() if line.startswith(".  ")}
+        return ran - {"build"}  # the group task only reports where the build is
 
 
 @pytest.fixture
