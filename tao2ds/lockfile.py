@@ -4,6 +4,7 @@ loudly where this machine differs (inputs, tools) or where the result does (outp
 from __future__ import annotations
 
 import platform
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,14 +23,19 @@ class LockMismatch(Tao2dsError):
     pass
 
 
-def tool_versions() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def _versions() -> tuple:
     versions = {"python": platform.python_version(), "tao2ds": __version__}
     for name in TOOLS:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "missing"
-    return versions
+    return tuple(versions.items())
+
+
+def tool_versions() -> dict[str, str]:
+    return dict(_versions())
 
 
 def output_files(target_dir: Path) -> list[Path]:

@@ -21,7 +21,7 @@ def task_lock():
                    "uptodate": [False], "doc": "check the rebuild against the lock", "verbosity": 2}
             continue
         yield step(tb.name, lockfile.write_lock, kind="lock", kwargs={"target_dir": L.root, "out": L.lock},
-                   doc="build.lock", file_dep=deps, targets=[L.lock], cacheable=False)
+                   doc="build.lock", file_dep=deps, targets=[L.lock], params={"tools": lockfile.tool_versions()})
 
 
 def _check(lock_path, target_dir):

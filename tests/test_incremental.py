@@ -14,10 +14,10 @@ def test_incremental_rebuilds(seed_model, doit_run):
     assert doit_run.executed(doit_run("build", *base)) == set()
 
     thr = [*base, "model.classifier_threshold=0.6"]
-    assert doit_run.executed(doit_run("build", *thr)) == {f"nvinfer:{t}", f"manifest:{t}"}
+    assert doit_run.executed(doit_run("build", *thr)) == {f"nvinfer:{t}", f"manifest:{t}", f"lock:{t}"}
 
     sink = [*thr, "pipeline.sinks.0.sync=true"]
-    assert doit_run.executed(doit_run("build", *sink)) == {f"appconfig:{t}", f"manifest:{t}"}
+    assert doit_run.executed(doit_run("build", *sink)) == {f"appconfig:{t}", f"manifest:{t}", f"lock:{t}"}
 
     st = os.stat(onnx)
     os.utime(onnx, (st.st_atime + 100, st.st_mtime + 100))  # touched, same bytes
