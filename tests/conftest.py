@@ -48,6 +48,8 @@ class DoitRun:
         commands = {"run", "list", "info", "clean", "forget", "ignore", "dumpdb", "explain"}
         head, rest = (args[:1], args[1:]) if args and args[0] in commands else (("run",), args)
         build = [f"build.dir={self.build}"] if self.project == ROOT else []
+        if self.project == ROOT and not any(a.startswith("cache.") for a in rest):
+            build.append(f"cache.dir={self.tmp / 'cache'}")  # keep the project's own cache out of tests
         cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(self.db), *rest, *build]
         proc = subprocess.run(cmd, cwd=self.project, capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
