@@ -51,12 +51,23 @@ def resolve_uri(uri: str, config_dir: Path) -> str:
     return uri
 
 
+def _first_index(pattern: Path) -> int:
+    """multifilesrc stops at the first missing number, so start where the sequence starts."""
+    from tao2ds.config_steps import local_source_files
+
+    files = local_source_files(str(pattern))
+    if not files:
+        raise SourceError(f"image sequence {pattern}: no files match")
+    m = re.search(r"%0?\d*d", pattern.name)
+    return int(files[0].name[m.start():len(files[0].name) - (len(pattern.name) - m.end())])
+
+
 def _description(uri: str, width: int, height: int, padding: bool) -> str:
     scale = f"videoscale add-borders={'true' if padding else 'false'}"
     caps = f"video/x-raw,format=RGB,width={width},height={height}"
     if uri.startswith("file://") and re.search(r"%0?\d*d", uri):  # image sequence
         location = urlparse(uri).path
-        head = f'multifilesrc location="{location}" index=0 ! decodebin'
+        head = f'multifilesrc location="{location}" start-index={_first_index(Path(location))} ! decodebin'
     else:
         head = f'uridecodebin uri="{uri}"'
     return f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=32 drop=false"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 from urllib.parse import urlparse
@@ -46,6 +47,23 @@ def is_local_source(uri: str) -> bool:
 
 def local_source_path(uri: str) -> Path:
     return Path(uri[len("file://"):] if uri.startswith("file://") else uri)
+
+
+_SEQUENCE = re.compile(r"%0?(\d*)d")
+
+
+def local_source_files(uri: str) -> list[Path]:
+    """The files a local source reads: one video, or every frame of an image sequence
+    (``frames/img_%04d.jpg``, as multifilesrc takes it). Empty if nothing exists."""
+    path = local_source_path(uri)
+    m = _SEQUENCE.search(path.name)
+    if m is None:
+        return [path] if path.is_file() else []
+    width = m.group(1)
+    digits = rf"\d{{{int(width)}}}" if width else r"\d+"
+    pattern = re.compile(re.escape(path.name[:m.start()]) + digits + re.escape(path.name[m.end():]) + "$")
+    folder = path.parent
+    return sorted(p for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else []
 
 
 def staged_source_uri(uri: str, media_dir_name: str = "media") -> str:
@@ -112,7 +130,8 @@ def write_app_config(out: Path, *, params: Mapping[str, Any], classifier_config:
 def stage_sources(sources: Sequence[Mapping[str, Any]], media_dir: Path) -> None:
     for s in sources:
         if is_local_source(s["uri"]):
-            path = local_source_path(s["uri"])
-            if not path.is_file():
+            files = local_source_files(s["uri"])
+            if not files:
                 raise ConfigError(f"source {s['uri']}: file not found (relative paths are relative to the project)")
-            fsutil.copy_file(path, media_dir / path.name)
+            for path in files:
+                fsutil.copy_file(path, media_dir / path.name)

@@ -104,10 +104,10 @@ def _check_inputs(cfg) -> None:
     for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
         if path is not None and not Path(path).is_file():
             raise Tao2dsError(f"{key}={path}: file not found (paths are relative to {Path.cwd()})")
-    from tao2ds.config_steps import is_local_source, local_source_path
+    from tao2ds.config_steps import is_local_source, local_source_files
 
     for i, src in enumerate(cfg.pipeline.sources):
-        if is_local_source(src.uri) and not local_source_path(src.uri).is_file():
+        if is_local_source(src.uri) and not local_source_files(src.uri):
             raise Tao2dsError(f"pipeline.sources[{i}].uri={src.uri}: file not found (paths are relative to {Path.cwd()})")
     det = cfg.pipeline.detector.config
     if str(cfg.pipeline.topology) == "detect_classify" and det and not Path(det).is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tao2ds import config_steps, steps
-from tao2ds.config_steps import is_local_source, local_source_path
+from tao2ds.config_steps import is_local_source, local_source_files
 from tao2ds.manifest import write_manifest
 from tasks.context import TargetBuild, current
 from tasks.support import step
@@ -23,7 +23,7 @@ def task_stage():
         yield step(f"{tb.name}:model", steps.stage_file, kind="stage-model", kwargs={"src": m.onnx, "dest": L.onnx},
                    doc="the ONNX model next to its configs", file_dep=[m.onnx], targets=[L.onnx])
         sources = tb.composed.to_dict()["pipeline"]["sources"]
-        local = [local_source_path(s["uri"]) for s in sources if is_local_source(s["uri"])]
+        local = [f for s in sources if is_local_source(s["uri"]) for f in local_source_files(s["uri"])]
         yield step(f"{tb.name}:media", config_steps.stage_sources, kind="stage-media", kwargs={"sources": sources, "media_dir": L.media_dir},
                    doc="local video sources", file_dep=local, targets=[L.media_dir / p.name for p in local],
                    params={"sources": sources})
@@ -115,7 +115,7 @@ def artifact_files(ctx, tb: TargetBuild) -> list:
 
     L = tb.layout
     sources = tb.composed.to_dict()["pipeline"]["sources"]
-    media = [L.media_dir / local_source_path(s["uri"]).name for s in sources if is_local_source(s["uri"])]
+    media = [L.media_dir / f.name for s in sources if is_local_source(s["uri"]) for f in local_source_files(s["uri"])]
     return [*media, *detector_targets(tb), L.onnx, L.labels, L.nvinfer_config, L.app_config, ctx.common.preprocessing_json,
             *calibration_targets(ctx, tb), *engine_targets(tb)]
 
@@ -127,7 +127,7 @@ def manifest_inputs(ctx, tb: TargetBuild) -> list[str]:
     files = [m.onnx, m.classmap, *([m.spec] if m.spec else [])]
     if str(p.topology) == "detect_classify" and p.detector.config:
         files.append(p.detector.config)
-    files += [str(local_source_path(s.uri)) for s in p.sources if is_local_source(s.uri)]
+    files += [str(f) for s in p.sources if is_local_source(s.uri) for f in local_source_files(s.uri)]
     return files + [str(f) for f in calibration_inputs(ctx)]
 
 
