@@ -96,3 +96,41 @@ def test_manifest_records_label_tasks_and_hashes(built):
     assert m["config"]["target"]["name"] == "jetson_orin"
     assert all(len(h) == 64 for h in m["inputs"].values())
     assert (built / "jetson_orin" / "config.yaml").read_text().startswith("model:")
+
+
+def test_detect_classify_secondary_gie(tmp_path):
+    import json
+
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    run("launch", "target=jetson_orin", "pipeline=detect_classify")
+    d = run.build / "jetson_orin"
+    nv = keyfile(d / "config_infer_multitask.txt")
+    assert nv.get_integer("property", "process-mode") == 2
+    assert nv.get_integer("property", "gie-unique-id") == 2
+    assert nv.get_integer("property", "operate-on-gie-id") == 1
+    assert nv.get_integer_list("property", "operate-on-class-ids") == [0]
+    assert not has_key(nv, "property", "interval")
+    app = keyfile(d / "deepstream_app.txt")
+    assert app.get_integer("secondary-gie0", "operate-on-gie-id") == 1
+    assert app.get_string("secondary-gie0", "config-file") == "config_infer_multitask.txt"
+    assert app.get_integer("tracker", "enable") == 1
+    det = keyfile(d / app.get_string("primary-gie", "config-file"))
+    assert det.get_string("property", "labelfile-path") == "labels_trafficcamnet.txt"
+    assert (d / "detector" / "labels_trafficcamnet.txt").is_file()
+    assert det.get_string("property", "onnx-file").startswith("/opt/nvidia/deepstream/")
+    records = [json.loads(x) for x in (d / "results" / "reference" / "results.jsonl").read_text().splitlines()]
+    assert len(records) == 120 and all(r["object"]["class_id"] == 0 for r in records)  # class 3 skipped
+
+
+def test_doit_clean_removes_targets(tmp_path):
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    run("build")
+    assert (run.build / "x86_dgpu" / "labels.txt").is_file()
+    run("clean")
+    assert not (run.build / "x86_dgpu" / "labels.txt").exists()
+    info = run("info", "nvinfer:x86_dgpu", check=False)
+    assert "config_infer_multitask.txt" in info.stdout
