@@ -22,7 +22,7 @@ PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
 KNOWN_HOSTS = Path(".tao2ds") / "known_hosts"
 
 
-def choose_backend(requested: str, has_host: bool) -> tuple[str, str]:
+def choose_backend(requested: str) -> tuple[str, str]:
     if requested != "auto":
         return requested, f"run.backend={requested}"
     if shutil.which("deepstream-app"):
@@ -36,7 +36,7 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     target, run = cfg["target"], cfg["run"]
     build_cfg = {k: v for k, v in cfg.items() if k not in RUNTIME_SECTIONS}
     check_fresh(build_dir, build_cfg)
-    backend, why = choose_backend(str(run["backend"]), bool(target.get("host")))
+    backend, why = choose_backend(str(run["backend"]))
     print(f"launch: backend {backend} ({why})")
     if backend == "reference":
         from pipelines import reference

@@ -13,10 +13,6 @@ from tao2ds.imageset import batch_iterator, list_images, select_for_calibration
 from tao2ds.steps import load_preprocessing
 
 
-def calibration_images(images: str) -> list[Path]:
-    return list_images(images)
-
-
 def run_calibration(
     onnx: str, images: str, preprocessing_json: Path, method: str, percentile: float,
     batch_size: int, batches: Optional[int], out: Path,

@@ -132,7 +132,3 @@ class TargetLayout:
     @property
     def lock(self) -> Path:
         return self.root / "build.lock"
-
-    @property
-    def results_dir(self) -> Path:
-        return self.root / "results"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from tao2ds.errors import ConfigError
 from tao2ds.keyfile_read import load_keyfile
@@ -57,8 +56,3 @@ def read_nvinfer(path: Path) -> NvinferSettings:
         secondary=opt(kf.get_integer, "process-mode", 1) == 2,
     )
 
-
-def model_input_name(onnx: Path) -> Optional[str]:
-    from tao2ds.onnx_io import read_graph_io
-
-    return read_graph_io(onnx).input.name

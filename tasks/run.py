@@ -10,17 +10,11 @@ from tasks.context import current
 from tasks.support import run_step
 
 
-def _single_target():
-    ctx = current()
-    return ctx, ctx.targets
-
-
 def task_launch():
     """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference"""
     from pipelines.launch import launch
 
-    ctx, builds = _single_target()
-    for tb in builds:
+    for tb in current().targets:
         yield {
             "name": tb.name,
             "actions": [(run_step, [launch], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})],
@@ -34,8 +28,7 @@ def task_verify():
     """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8)."""
     from pipelines.verify import verify
 
-    ctx, builds = _single_target()
-    for tb in builds:
+    for tb in current().targets:
         v = tb.cfg.model.validation
         yield {
             "name": tb.name,

@@ -139,7 +139,7 @@ def test_deepstream_app_backend_runs_the_binary_with_the_main_config(tmp_path, s
     target = json.loads((build / "manifest.json").read_text())["config"]["target"]
     summary = launch.run_deepstream_app(build, target)
     assert summary["exit_code"] == 0 and summary["fps"] == 29.8 and summary["where"] == "local"
-    assert launch.choose_backend("auto", False)[0] == "deepstream-app"
+    assert launch.choose_backend("auto")[0] == "deepstream-app"
 
 
 def test_pyds_app_is_python36_compatible_and_reads_label_info():
