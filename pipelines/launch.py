@@ -45,9 +45,9 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
         summary = reference.run(build_dir, max_frames=run.get("max_frames"), annotate=run.get("annotate", True),
                                 detections=Path(det) if det else None, config=build_cfg)
     elif backend == "deepstream-app":
-        summary = run_deepstream_app(build_dir, target)
+        summary = run_deepstream_app(build_dir, target, Path(cfg["engine"]["known_hosts"]))
     elif backend == "pyds":
-        summary = run_pyds(build_dir, target, run.get("max_frames"))
+        summary = run_pyds(build_dir, target, run.get("max_frames"), Path(cfg["engine"]["known_hosts"]))
     else:
         raise Tao2dsError(f"unknown run.backend {backend}")
     print(format_summary(summary) if "label_counts" in summary else summary)
@@ -63,12 +63,14 @@ def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
                      known_hosts.resolve(), control_path=None)
 
 
-def sync_to_device(build_dir: Path, target: Mapping[str, Any]) -> str:
-    """Copy the build directory to ~/<remote_dir>/<target> on the device; return that path."""
+def sync_to_device(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> str:
+    """Copy the build directory to <remote_dir>/<target> on the device (relative to the device
+    user's home unless absolute); return that path."""
     from tao2ds.engine.sshcmd import common_options, scp_remote, ssh_argv, ssh_failure, sh_path
 
-    t = _ssh_target(target)
-    remote = f"~/{target['remote_dir']}/{build_dir.name}"
+    t = _ssh_target(target, known_hosts)
+    base = target["remote_dir"]
+    remote = f"{base if base.startswith(('/', '~')) else '~/' + base}/{build_dir.name}"
     steps = [
         ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
         ["scp", "-q", "-B", "-r", *common_options(t), *(["-P", str(t.port)] if t.port else []),
@@ -103,14 +105,14 @@ def perf_summary(log: str) -> dict[str, Any]:
     return {"perf_samples": len(values), "fps": values[-1][1] if values else None}
 
 
-def run_deepstream_app(build_dir: Path, target: Mapping[str, Any]) -> dict[str, Any]:
+def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
     from tao2ds.engine.sshcmd import sh_path, ssh_argv
 
     if shutil.which("deepstream-app"):
         argv, cwd, where = ["deepstream-app", "-c", "deepstream_app.txt"], build_dir, "local"
     elif target.get("host"):
-        remote = sync_to_device(build_dir, target)
-        argv = ssh_argv(_ssh_target(target), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
+        remote = sync_to_device(build_dir, target, known_hosts)
+        argv = ssh_argv(_ssh_target(target, known_hosts), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
         cwd, where = None, target["host"]
     else:
         raise Tao2dsError("run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set")
@@ -126,7 +128,8 @@ def run_deepstream_app(build_dir: Path, target: Mapping[str, Any]) -> dict[str, 
     return summary
 
 
-def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int]) -> dict[str, Any]:
+def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int],
+             known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
     from tao2ds.engine.sshcmd import sh_path, ssh_argv
 
     app = Path(__file__).with_name("pyds_app.py")
@@ -142,8 +145,8 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         summary_path = build_dir / "results" / "pyds" / "summary.json"
     elif target.get("host"):
         fsutil.copy_file(app, build_dir / "pyds_app.py")
-        remote = sync_to_device(build_dir, target)
-        t = _ssh_target(target)
+        remote = sync_to_device(build_dir, target, known_hosts)
+        t = _ssh_target(target, known_hosts)
         rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
         from tao2ds.engine.sshcmd import common_options, scp_remote
 

@@ -54,17 +54,40 @@ def _member(name: str, size: int, mode: int) -> tarfile.TarInfo:
     return info
 
 
-def write_bundle(target_dir: Path, out: Path, engine_recipe: Optional[str], extra_files: Optional[dict] = None) -> None:
+def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
+    """A script that builds the engine on the device with its own trtexec (the "ahead of time"
+    route); None where trtexec's flags cannot express the build (e.g. TensorRT 11 fp16)."""
+    from tao2ds.engine.sshcmd import sh_command
+    from tao2ds.engine.trtexec_cmd import trtexec_argv
+    from tao2ds.engine.types import EngineRequest
+    from tao2ds.errors import Tao2dsError
+
+    info = fsutil.read_json(model_json)
+    req = EngineRequest(
+        onnx=Path(recipe["onnx"]), engine_out=Path(recipe["engine"]), precision=recipe["precision"],
+        input_name=info["input"]["name"], input_chw=tuple(info["infer_dims"]), batch_size=recipe["batch_size"],
+        workspace_mib=recipe["workspace_mib"], dla_core=recipe["dla_core"],
+        calib_cache=Path(recipe["calib_cache"]) if recipe["calib_cache"] else None)
+    try:
+        argv = trtexec_argv(req, recipe["trt_version"], "${TRTEXEC:-/usr/src/tensorrt/bin/trtexec}")
+    except (ValueError, Tao2dsError):
+        return None
+    return ("#!/bin/sh\n# Build the TensorRT engine here, on the device, with its own trtexec.\n"
+            'cd "$(dirname "$0")" || exit 1\n' + argv[0] + " " + sh_command(argv[1:]) + "\n")
+
+
+def write_bundle(target_dir: Path, out: Path, model_json: Path, recipe: dict, extra_files: Optional[dict] = None) -> None:
     manifest = fsutil.read_json(target_dir / "manifest.json")
+    engine_recipe_text = engine_recipe(model_json, recipe)
     top = target_dir.name
     members: dict[str, bytes] = {p.relative_to(target_dir).as_posix(): p.read_bytes() for p in output_files(target_dir)}
     lock = target_dir / "build.lock"
     if lock.is_file():
         members["build.lock"] = lock.read_bytes()
     members["start.sh"] = start_script().encode()
-    members["README.txt"] = readme(manifest, engine_recipe).encode()
-    if engine_recipe:
-        members["build_engine.sh"] = engine_recipe.encode()
+    members["README.txt"] = readme(manifest, engine_recipe_text).encode()
+    if engine_recipe_text:
+        members["build_engine.sh"] = engine_recipe_text.encode()
     for name, path in (extra_files or {}).items():
         members[name] = Path(path).read_bytes()
     raw = io.BytesIO()

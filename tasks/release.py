@@ -34,50 +34,15 @@ def task_bundle():
     """A relocatable, deterministic archive with everything the device needs: doit bundle target=T"""
     ctx = current()
     for tb in ctx.targets:
-        L = tb.layout
+        L, cfg = tb.layout, tb.cfg
         out = L.root.parent / f"{tb.name}.tar.gz"
-        recipe = engine_recipe(tb)
+        recipe = {"onnx": L.deployed_onnx.name, "engine": L.engine.name, "precision": L.precision,
+                  "batch_size": cfg.model.batch_size, "workspace_mib": cfg.engine.workspace_mib,
+                  "calib_cache": L.calibration_cache.name if L.int8_route == "cache" else None,
+                  "dla_core": cfg.engine.dla_core, "trt_version": str(cfg.target.tensorrt)}
         pyds = Path(pipelines.__file__).with_name("pyds_app.py")
         yield step(tb.name, bundle.write_bundle, kind="bundle",
-                   kwargs={"target_dir": L.root, "out": out, "engine_recipe": recipe, "extra_files": {"pyds_app.py": pyds}},
-                   doc=f"{out.name}", file_dep=[*artifact_files(ctx, tb), L.manifest, L.lock, pyds], targets=[out],
-                   params={"engine_recipe": recipe}, cacheable=False)
-
-
-def engine_recipe(tb) -> str | None:
-    """A shell script that builds the engine on the device with its trtexec, for the README's
-    "ahead of time" route; None where the flags cannot express the build (e.g. TensorRT 11 fp16)."""
-    from tao2ds.engine.sshcmd import sh_command
-    from tao2ds.engine.trtexec_cmd import trtexec_argv
-    from tao2ds.engine.types import EngineRequest
-    from tao2ds.errors import Tao2dsError
-
-    L, cfg = tb.layout, tb.cfg
-    c, h, w = (int(x) for x in _infer_dims())
-    req = EngineRequest(
-        onnx=Path(L.deployed_onnx.name), engine_out=Path(L.engine.name), precision=L.precision,
-        input_name=_input_name(), input_chw=(c, h, w), batch_size=cfg.model.batch_size,
-        workspace_mib=cfg.engine.workspace_mib,
-        calib_cache=Path(L.calibration_cache.name) if L.int8_route == "cache" else None,
-        dla_core=cfg.engine.dla_core, timing_cache=None)
-    try:
-        argv = trtexec_argv(req, str(cfg.target.tensorrt), "${TRTEXEC:-/usr/src/tensorrt/bin/trtexec}")
-    except (ValueError, Tao2dsError):
-        return None
-    return ("#!/bin/sh\n# Build the TensorRT engine here, on the device, with its own trtexec.\n"
-            'cd "$(dirname "$0")" || exit 1\n' + argv[0] + " " + sh_command(argv[1:]) + "\n")
-
-
-def _model_info() -> dict:
-    from tao2ds import fsutil
-
-    path = current().common.model_json
-    return fsutil.read_json(path) if path.is_file() else {"infer_dims": [3, 0, 0], "input": {"name": "input_1"}}
-
-
-def _infer_dims():
-    return _model_info()["infer_dims"]
-
-
-def _input_name() -> str:
-    return _model_info()["input"]["name"]
+                   kwargs={"target_dir": L.root, "out": out, "model_json": ctx.common.model_json, "recipe": recipe,
+                           "extra_files": {"pyds_app.py": pyds}},
+                   doc=f"{out.name}", targets=[out], params={"recipe": recipe}, cacheable=False,
+                   file_dep=[*artifact_files(ctx, tb), ctx.common.model_json, L.manifest, L.lock, pyds])
