@@ -134,3 +134,16 @@ def test_doit_clean_removes_targets(tmp_path):
     assert not (run.build / "x86_dgpu" / "labels.txt").exists()
     info = run("info", "nvinfer:x86_dgpu", check=False)
     assert "config_infer_multitask.txt" in info.stdout
+
+
+def test_dla_int8_config_and_engine_name(tmp_path):
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    run("build", "target=jetson_xavier", "precision=int8", "engine.dla_core=1", "model.batch_size=4")
+    nv = keyfile(run.build / "jetson_xavier" / "config_infer_multitask.txt")
+    assert nv.get_boolean("property", "enable-dla") is True and nv.get_integer("property", "use-dla-core") == 1
+    assert nv.get_string("property", "model-engine-file") == "model.onnx_b4_dla1_int8.engine"
+    assert nv.get_string("property", "int8-calib-file") == "calibration.cache"
+    assert nv.get_integer("property", "network-mode") == 1 and nv.get_integer("property", "batch-size") == 4
+    assert (run.build / "jetson_xavier" / "calibration.cache").read_text().startswith("TRT-8502-")
