@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from tao2ds import fsutil
+from tao2ds.engine.builders import DEFAULT_KNOWN_HOSTS as KNOWN_HOSTS
 from tao2ds.errors import Tao2dsError
 from tao2ds.freshness import check_fresh
 from tao2ds.results import format_summary
 
 PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
-KNOWN_HOSTS = Path(".tao2ds") / "known_hosts"
 
 
 def choose_backend(requested: str) -> tuple[str, str]:
@@ -66,15 +66,14 @@ def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
 def sync_to_device(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> str:
     """Copy the build directory to <remote_dir>/<target> on the device (relative to the device
     user's home unless absolute); return that path."""
-    from tao2ds.engine.sshcmd import common_options, scp_remote, ssh_argv, ssh_failure, sh_path
+    from tao2ds.engine.sshcmd import scp_argv, scp_remote, ssh_argv, ssh_failure, sh_path
 
     t = _ssh_target(target, known_hosts)
     base = target["remote_dir"]
     remote = f"{base if base.startswith(('/', '~')) else '~/' + base}/{build_dir.name}"
     steps = [
         ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
-        ["scp", "-q", "-B", "-r", *common_options(t), *(["-P", str(t.port)] if t.port else []),
-         *[str(p) for p in sorted(build_dir.iterdir()) if p.name != "results"], scp_remote(t, remote + "/")],
+        scp_argv(t, ["-r", *(str(p) for p in sorted(build_dir.iterdir()) if p.name != "results")], scp_remote(t, remote + "/")),
     ]
     for argv in steps:
         proc = subprocess.run(argv, capture_output=True, text=True)
@@ -148,12 +147,11 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         remote = sync_to_device(build_dir, target, known_hosts)
         t = _ssh_target(target, known_hosts)
         rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
-        from tao2ds.engine.sshcmd import common_options, scp_remote
+        from tao2ds.engine.sshcmd import scp_argv, scp_remote
 
         local_out = build_dir / "results" / "pyds"
         local_out.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["scp", "-q", "-B", "-r", *common_options(t), *(["-P", str(t.port)] if t.port else []),
-                        scp_remote(t, remote + "/results/pyds/."), str(local_out)], check=False)
+        subprocess.run(scp_argv(t, ["-r", scp_remote(t, remote + "/results/pyds/.")], str(local_out)), check=False)
         summary_path = local_out / "summary.json"
     else:
         raise Tao2dsError("run.backend=pyds: pyds is not importable here and target.host is not set")
