@@ -10,7 +10,7 @@ from tasks.engine import task_engine  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
 from tasks.release import task_bundle, task_lock  # noqa: F401
 
-from tasks.support import clean_errors
+from tao2ds.doit_ext.step import clean_errors
 
 for _name, _creator in list(globals().items()):
     if _name.startswith("task_"):

@@ -42,8 +42,8 @@ def child(which: str, images_dir: str, out: str) -> None:
     from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
 
     from tao2ds.calibration.collect import collect_ranges
-    from tao2ds.imageset import batch_iterator, list_images
-    from tao2ds.preprocess import resolve_preprocessing
+    from tao2ds.model.imageset import batch_iterator, list_images
+    from tao2ds.model.preprocess import resolve_preprocessing
 
     pp = resolve_preprocessing({}, None, (3, 80, 60), 1)
     batches = batch_iterator(list_images(images_dir), pp, BATCH)

@@ -56,10 +56,12 @@ def main() -> None:
     import numpy as np
 
     from pipelines import reference
-    from pipelines.frames import decode, resolve_uri
-    from tao2ds import fsutil
-    from tao2ds.nvinfer_read import read_nvinfer
-    from tao2ds.preprocess import preprocess_frame
+    from pipelines.frames import decode
+    from tao2ds.deepstream.app import read_app_config
+    from tao2ds.deepstream.sources import resolve_uri
+    from tao2ds.core import fileio
+    from tao2ds.deepstream.nvinfer import read_nvinfer
+    from tao2ds.model.preprocess import preprocess_frame
 
     tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-ref-"))
     try:
@@ -82,9 +84,9 @@ def main() -> None:
         runner_fps = frames / seconds
 
         # (b) the bound: same frames, same session options, only session.run
-        manifest = fsutil.read_json(build / "manifest.json")
+        manifest = fileio.read_json(build / "manifest.json")
         settings = read_nvinfer(build / manifest["artifacts"]["nvinfer_config"])
-        app = reference.app_settings(build / manifest["artifacts"]["app_config"])
+        app = read_app_config(build / manifest["artifacts"]["app_config"])
         uri = resolve_uri(app["sources"][0], build)
         rgb: list = []
 

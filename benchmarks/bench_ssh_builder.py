@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tao2ds.engine.ssh_builder import SshBuilder  # noqa: E402
+from tao2ds.engine.builders.ssh import SshBuilder  # noqa: E402
 from tao2ds.engine.trtexec_cmd import trtexec_argv  # noqa: E402
 from tao2ds.engine.types import EngineRequest  # noqa: E402
 from tests.engine.sshd import start_sshd  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from tao2ds import fsutil
+from tao2ds.core import fileio
 
 
 class ContactSheet:
@@ -56,4 +56,4 @@ class ContactSheet:
         sheet = np.vstack([np.hstack(r) for r in rows])
         ok, png = cv2.imencode(".png", sheet)
         if ok:
-            fsutil.write_bytes(path, png.tobytes())
+            fileio.write_bytes(path, png.tobytes())

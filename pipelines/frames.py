@@ -5,17 +5,13 @@ keeps the aspect ratio and pads); we do the same with videoscale before the apps
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 from urllib.parse import urlparse
 
-from tao2ds.errors import Tao2dsError
-
-
-class SourceError(Tao2dsError):
-    pass
+from tao2ds.core.errors import SourceError
+from tao2ds.deepstream.sources import first_index, sequence_match
 
 
 @dataclass(frozen=True)
@@ -39,35 +35,12 @@ def _gst():
     return Gst
 
 
-def resolve_uri(uri: str, config_dir: Path) -> str:
-    """deepstream-app resolves a relative file:// URI against the config's directory."""
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        raw = uri[len("file://"):] if uri.startswith("file://") else uri
-        path = Path(raw) if Path(raw).is_absolute() else (config_dir / raw)
-        if not re.search(r"%0?\d*d", path.name) and not path.is_file():
-            raise SourceError(f"source {uri}: file not found ({path.resolve()})")
-        return path.resolve().as_uri().replace("%25", "%")
-    return uri
-
-
-def _first_index(pattern: Path) -> int:
-    """multifilesrc stops at the first missing number, so start where the sequence starts."""
-    from tao2ds.config_steps import local_source_files
-
-    files = local_source_files(str(pattern))
-    if not files:
-        raise SourceError(f"image sequence {pattern}: no files match")
-    m = re.search(r"%0?\d*d", pattern.name)
-    return int(files[0].name[m.start():len(files[0].name) - (len(pattern.name) - m.end())])
-
-
 def _description(uri: str, width: int, height: int, padding: bool) -> str:
     scale = f"videoscale add-borders={'true' if padding else 'false'}"
     caps = f"video/x-raw,format=RGB,width={width},height={height}"
-    if uri.startswith("file://") and re.search(r"%0?\d*d", uri):  # image sequence
+    if uri.startswith("file://") and sequence_match(uri):  # image sequence
         location = urlparse(uri).path
-        head = f'multifilesrc location="{location}" start-index={_first_index(Path(location))} ! decodebin'
+        head = f'multifilesrc location="{location}" start-index={first_index(Path(location))} ! decodebin'
     else:
         head = f'uridecodebin uri="{uri}"'
     return f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=32 drop=false"

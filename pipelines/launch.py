@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from tao2ds import fsutil
-from tao2ds.engine.builders import DEFAULT_KNOWN_HOSTS as KNOWN_HOSTS
-from tao2ds.errors import Tao2dsError
-from tao2ds.freshness import check_fresh
-from tao2ds.results import format_summary
+from tao2ds.core import fileio
+from tao2ds.engine.builders.choose import DEFAULT_KNOWN_HOSTS as KNOWN_HOSTS
+from tao2ds.core.errors import Tao2dsError
+from tao2ds.artifacts.freshness import check_fresh
+from tao2ds.artifacts.results import format_summary
 
 PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
 
@@ -31,7 +31,7 @@ def choose_backend(requested: str) -> tuple[str, str]:
 
 
 def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
-    from tao2ds.compose import RUNTIME_SECTIONS
+    from tao2ds.config.compose import RUNTIME_SECTIONS
 
     target, run = cfg["target"], cfg["run"]
     build_cfg = {k: v for k, v in cfg.items() if k not in RUNTIME_SECTIONS}
@@ -55,7 +55,7 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
-    from tao2ds.engine.sshcmd import SshTarget
+    from tao2ds.remote.ssh import SshTarget
 
     known_hosts.parent.mkdir(parents=True, exist_ok=True)
     key = target.get("ssh_key")
@@ -66,7 +66,7 @@ def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
 def sync_to_device(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> str:
     """Copy the build directory to <remote_dir>/<target> on the device (relative to the device
     user's home unless absolute); return that path."""
-    from tao2ds.engine.sshcmd import scp_argv, scp_remote, ssh_argv, ssh_failure, sh_path
+    from tao2ds.remote.ssh import scp_argv, scp_remote, ssh_argv, ssh_failure, sh_path
 
     t = _ssh_target(target, known_hosts)
     base = target["remote_dir"]
@@ -105,7 +105,7 @@ def perf_summary(log: str) -> dict[str, Any]:
 
 
 def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
-    from tao2ds.engine.sshcmd import sh_path, ssh_argv
+    from tao2ds.remote.ssh import sh_path, ssh_argv
 
     if shutil.which("deepstream-app"):
         argv, cwd, where = ["deepstream-app", "-c", "deepstream_app.txt"], build_dir, "local"
@@ -117,11 +117,11 @@ def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: 
         raise Tao2dsError("run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set")
     rc, log, interrupted = _run_streaming(argv, cwd)
     out = build_dir / "results" / "deepstream-app"
-    fsutil.write_text(out / "deepstream-app.log", log)
+    fileio.write_text(out / "deepstream-app.log", log)
     summary = {"backend": "deepstream-app", "target": target["name"], "where": where, "exit_code": rc,
                "interrupted": interrupted, **perf_summary(log),
                "note": "deepstream-app prints no per-frame classifier results; use run.backend=pyds for results.jsonl"}
-    fsutil.write_json(out / "summary.json", summary)
+    fileio.write_json(out / "summary.json", summary)
     if rc and not interrupted:
         raise Tao2dsError(f"deepstream-app exited with {rc}; its log is in {out / 'deepstream-app.log'}")
     return summary
@@ -129,7 +129,7 @@ def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: 
 
 def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int],
              known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
-    from tao2ds.engine.sshcmd import sh_path, ssh_argv
+    from tao2ds.remote.ssh import sh_path, ssh_argv
 
     app = Path(__file__).with_name("pyds_app.py")
     extra = ["--max-frames", str(max_frames)] if max_frames else []
@@ -143,11 +143,11 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         rc, log, interrupted = _run_streaming([sys.executable, str(app), str(build_dir), *extra])
         summary_path = build_dir / "results" / "pyds" / "summary.json"
     elif target.get("host"):
-        fsutil.copy_file(app, build_dir / "pyds_app.py")
+        fileio.copy_file(app, build_dir / "pyds_app.py")
         remote = sync_to_device(build_dir, target, known_hosts)
         t = _ssh_target(target, known_hosts)
         rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
-        from tao2ds.engine.sshcmd import scp_argv, scp_remote
+        from tao2ds.remote.ssh import scp_argv, scp_remote
 
         local_out = build_dir / "results" / "pyds"
         local_out.mkdir(parents=True, exist_ok=True)
@@ -157,4 +157,4 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         raise Tao2dsError("run.backend=pyds: pyds is not importable here and target.host is not set")
     if not summary_path.is_file():
         raise Tao2dsError(f"the pyds app wrote no summary (exit {rc}); see its output above")
-    return fsutil.read_json(summary_path)
+    return fileio.read_json(summary_path)

@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from tao2ds import fsutil
-from tao2ds.classifier_output import Attribute, parse_outputs
-from tao2ds.errors import Tao2dsError
-from tao2ds.freshness import check_fresh
-from tao2ds.keyfile_read import read_keyfile
-from tao2ds.nvinfer_read import NvinferSettings, read_nvinfer
-from tao2ds.preprocess import preprocess_frame
-from tao2ds.results import ResultWriter, format_summary, frame_record
+from tao2ds.core import fileio
+from tao2ds.model.classifier_output import Attribute, parse_outputs
+from tao2ds.core.errors import Tao2dsError
+from tao2ds.artifacts.freshness import check_fresh
+from tao2ds.deepstream.app import read_app_config
+from tao2ds.deepstream.nvinfer import NvinferSettings, read_nvinfer
+from tao2ds.model.preprocess import preprocess_frame
+from tao2ds.artifacts.results import ResultWriter, format_summary, frame_record
 
 
 class ReferenceClassifier:
@@ -59,25 +59,6 @@ class ReferenceClassifier:
         return out
 
 
-def app_settings(app_config: Path) -> dict[str, Any]:
-    groups = dict(read_keyfile(app_config))
-    get = lambda g: dict(groups.get(g, []))  # noqa: E731
-    mux = get("streammux")
-    sources = []
-    for name, entries in groups.items():
-        if name.startswith("source") and name[6:].isdigit():
-            e = dict(entries)
-            if e.get("enable", "0").strip() == "1":
-                sources.append(e["uri"])
-    sgie = get("secondary-gie0")
-    return {
-        "sources": sources,
-        "width": int(mux.get("width", 1920)), "height": int(mux.get("height", 1080)),
-        "padding": mux.get("enable-padding", "0").strip() == "1",
-        "operate_on_class_ids": [int(x) for x in sgie.get("operate-on-class-ids", "").split(";") if x.strip()],
-    }
-
-
 def _batches(frames: Iterable, size: int) -> Iterator[list]:
     batch: list = []
     for f in frames:
@@ -110,12 +91,13 @@ def _crop(rgb, bbox):
 def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[int] = None, annotate: bool = True,
         detections: Optional[Path] = None, config: Optional[dict] = None) -> dict[str, Any]:
     from pipelines.annotate import ContactSheet
-    from pipelines.frames import decode, resolve_uri
+    from pipelines.frames import decode
+    from tao2ds.deepstream.sources import resolve_uri
 
     manifest = check_fresh(build_dir, config)
     art = manifest["artifacts"]
     settings = read_nvinfer(build_dir / art["nvinfer_config"])
-    app = app_settings(build_dir / art["app_config"])
+    app = read_app_config(build_dir / art["app_config"])
     classifier = ReferenceClassifier(settings, manifest["output_order"])
     tasks = manifest["label_tasks"]
     out_dir = out_dir or build_dir / "results" / "reference"
@@ -143,7 +125,7 @@ def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[in
     if sheet:
         sheet.save(out_dir / "contact_sheet.png")
         summary["annotated"] = "contact_sheet.png"
-        fsutil.write_json(out_dir / "summary.json", summary)
+        fileio.write_json(out_dir / "summary.json", summary)
     return summary
 
 

@@ -14,16 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from tao2ds import fsutil
-from tao2ds.errors import Tao2dsError
-from tao2ds.freshness import check_fresh
-from tao2ds.imageset import load_rgb
-from tao2ds.nvinfer_read import read_nvinfer
-from pipelines.reference import ReferenceClassifier, app_settings
-
-
-class VerifyFailed(Tao2dsError):
-    pass
+from tao2ds.core import fileio
+from tao2ds.core.errors import Tao2dsError, VerifyFailed
+from tao2ds.artifacts.freshness import check_fresh
+from tao2ds.model.imageset import load_rgb
+from tao2ds.deepstream.nvinfer import read_nvinfer
+from pipelines.reference import ReferenceClassifier
+from tao2ds.deepstream.app import read_app_config
 
 
 def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
@@ -46,7 +43,7 @@ def evaluate(build_dir: Path, csv_path: Path, images: Path, onnx: Optional[Path]
 
     manifest = check_fresh(build_dir, config)
     settings = read_nvinfer(build_dir / manifest["artifacts"]["nvinfer_config"])
-    app = app_settings(build_dir / manifest["artifacts"]["app_config"])
+    app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
     rows = read_validation_csv(csv_path, tasks)
@@ -61,7 +58,7 @@ def evaluate(build_dir: Path, csv_path: Path, images: Path, onnx: Optional[Path]
         for t in tasks:
             correct[t] += got.get(t) == row[t]
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
-    from tao2ds.preprocess import preprocess_frame
+    from tao2ds.model.preprocess import preprocess_frame
 
     for start in range(0, len(frames), 32):
         tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start:start + 32]]
@@ -87,7 +84,7 @@ def verify(build_dir: Path, csv_path: Path, images: Path, min_accuracy: float,
         report["qdq"] = {**{k: v for k, v in q.items() if k != "top1"}, "top1_agreement_with_fp32": agree}
         failures += [f"Q/DQ {t} {a:.1%}" for t, a in q["accuracy"].items() if a < min_accuracy]
     out = build_dir / "results" / "verify"
-    fsutil.write_json(out / "report.json", report)
+    fileio.write_json(out / "report.json", report)
     print(format_report(report))
     if failures:
         raise VerifyFailed(f"accuracy below the floor {min_accuracy:.0%}: {', '.join(failures)} "

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tao2ds import calibrate_step, steps
-from tao2ds.imageset import list_images
-from tasks.context import TargetBuild, current
-from tasks.support import step
+from tao2ds.steps import calibration as calibrate_step
+from tao2ds.steps import model as steps
+from tao2ds.model.imageset import list_images
+from tao2ds.doit_ext.context import TargetBuild, current
+from tao2ds.doit_ext.step import step
 
 
 def images_spec(ctx) -> str:
@@ -22,7 +23,7 @@ def calibration_inputs(ctx) -> list:
     if not ctx.int8:
         return []
     if not images_spec(ctx):
-        from tao2ds.errors import ConfigError
+        from tao2ds.core.errors import ConfigError
 
         raise ConfigError("precision=int8 needs calibration images: set calibration.images=<dir or list file>")
     return list(_listed(images_spec(ctx)))

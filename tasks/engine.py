@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
-from tao2ds.engine_step import EngineSpec, build_engine, chosen_builder, engine_current
-from tasks.context import TargetBuild, cache_settings, current
-from tasks.support import step
+from tao2ds.steps.engine import EngineSpec, build_engine, chosen_builder, engine_current
+from tao2ds.doit_ext.context import TargetBuild, cache_settings, current
+from tao2ds.doit_ext.step import step
 
 
 def engine_spec(tb: TargetBuild) -> EngineSpec:

@@ -1,9 +1,9 @@
 """Target-independent tasks: model analysis and preprocessing (in <build.dir>/_common)."""
 from __future__ import annotations
 
-from tao2ds import steps
-from tasks.context import current
-from tasks.support import step
+from tao2ds.steps import model as steps
+from tao2ds.doit_ext.context import current
+from tao2ds.doit_ext.step import step
 
 
 def task_analyze():

@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pipelines
-from tao2ds import bundle, lockfile
-from tasks.context import current
-from tasks.support import step
+from tao2ds.artifacts import bundle
+from tao2ds.artifacts import lock as lockfile
+from tao2ds.doit_ext.context import current
+from tao2ds.doit_ext.step import step
 from tasks.target import artifact_files
 
 
@@ -25,7 +26,7 @@ def task_lock():
 
 
 def _check(lock_path, target_dir):
-    from tasks.support import run_step
+    from tao2ds.doit_ext.step import run_step
 
     return run_step(lockfile.check_outputs, lock_path=lock_path, target_dir=target_dir)
 

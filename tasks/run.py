@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.context import current
-from tasks.support import run_step
+from tao2ds.doit_ext.context import current
+from tao2ds.doit_ext.step import run_step
 
 
 def task_launch():

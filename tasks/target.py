@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tao2ds import config_steps, steps
-from tao2ds.config_steps import is_local_source, local_source_files
-from tao2ds.manifest import write_manifest
-from tasks.context import TargetBuild, current
-from tasks.support import step
+from tao2ds.steps import configs as config_steps
+from tao2ds.steps import model as steps
+from tao2ds.deepstream import sources as ds_sources
+from tao2ds.artifacts.manifest import write_manifest
+from tao2ds.doit_ext.context import TargetBuild, current
+from tao2ds.doit_ext.step import step
 
 
 def _each():
@@ -23,8 +24,8 @@ def task_stage():
         yield step(f"{tb.name}:model", steps.stage_file, kind="stage-model", kwargs={"src": m.onnx, "dest": L.onnx},
                    doc="the ONNX model next to its configs", file_dep=[m.onnx], targets=[L.onnx])
         sources = tb.composed.to_dict()["pipeline"]["sources"]
-        local = [f for s in sources if is_local_source(s["uri"]) for f in local_source_files(s["uri"])]
-        yield step(f"{tb.name}:media", config_steps.stage_sources, kind="stage-media", kwargs={"sources": sources, "media_dir": L.media_dir},
+        local = [f for s in sources if ds_sources.is_local(s["uri"]) for f in ds_sources.local_files(s["uri"])]
+        yield step(f"{tb.name}:media", config_steps.stage_sources, kind="stage-media", kwargs={"source_list": sources, "media_dir": L.media_dir},
                    doc="local video sources", file_dep=local, targets=[L.media_dir / p.name for p in local],
                    params={"sources": sources})
 
@@ -115,7 +116,7 @@ def artifact_files(ctx, tb: TargetBuild) -> list:
 
     L = tb.layout
     sources = tb.composed.to_dict()["pipeline"]["sources"]
-    media = [L.media_dir / f.name for s in sources if is_local_source(s["uri"]) for f in local_source_files(s["uri"])]
+    media = [L.media_dir / f.name for s in sources if ds_sources.is_local(s["uri"]) for f in ds_sources.local_files(s["uri"])]
     return [*media, *detector_targets(tb), L.onnx, L.labels, L.nvinfer_config, L.app_config, ctx.common.preprocessing_json,
             *calibration_targets(ctx, tb), *engine_targets(tb)]
 
@@ -127,7 +128,7 @@ def manifest_inputs(ctx, tb: TargetBuild) -> list[str]:
     files = [m.onnx, m.classmap, *([m.spec] if m.spec else [])]
     if str(p.topology) == "detect_classify" and p.detector.config:
         files.append(p.detector.config)
-    files += [str(f) for s in p.sources if is_local_source(s.uri) for f in local_source_files(s.uri)]
+    files += [str(f) for s in p.sources if ds_sources.is_local(s.uri) for f in ds_sources.local_files(s.uri)]
     return files + [str(f) for f in calibration_inputs(ctx)]
 
 
@@ -155,10 +156,10 @@ def _report(layouts) -> None:
     """One line per target: where its build is and what it holds."""
     import sys
 
-    from tao2ds import fsutil
+    from tao2ds.core import fileio
 
     for L in layouts:
-        m = fsutil.read_json(L.manifest)
+        m = fileio.read_json(L.manifest)
         a = m["artifacts"]
         engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
         extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""

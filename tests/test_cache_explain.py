@@ -1,7 +1,5 @@
 """Artifact cache (local and fsspec remote) and `doit explain` (issue: reproducible releases)."""
-import json
 import shutil
-from pathlib import Path
 
 from tests.conftest import DoitRun, clone_project
 

@@ -1,8 +1,8 @@
 import pytest
 
-from tao2ds.capabilities import check_capabilities
-from tao2ds.compose import compose
-from tao2ds.errors import CapabilityError
+from tao2ds.config.capabilities import check_capabilities
+from tao2ds.config.compose import compose
+from tao2ds.core.errors import CapabilityError
 
 
 def check(*overrides):

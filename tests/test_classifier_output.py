@@ -1,6 +1,6 @@
 import numpy as np
 
-from tao2ds.classifier_output import parse_outputs
+from tao2ds.model.classifier_output import parse_outputs
 
 LABELS = [["Fall", "Spring", "Summer", "Winter"], ["a", "b", "c"]]
 

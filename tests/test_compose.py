@@ -1,7 +1,7 @@
 import pytest
 
-from tao2ds.compose import compose, split_targets
-from tao2ds.errors import ConfigError
+from tao2ds.config.compose import compose, split_targets
+from tao2ds.core.errors import ConfigError
 
 
 def test_defaults_compose_to_x86_fp16_sample():

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tao2ds.keyfile_read import load_keyfile
+from tao2ds.deepstream.keyfile import load_keyfile
 from tests.conftest import have_gi
 
 pytestmark = pytest.mark.skipif(not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)")

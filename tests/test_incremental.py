@@ -9,7 +9,7 @@ def test_incremental_rebuilds(seed_model, doit_run):
     base = [f"model.onnx={onnx}", f"model.classmap={classmap}", "model.spec=null"]
     first = doit_run("build", *base)
     t = "x86_dgpu"
-    assert {f"analyze:model", f"labels:{t}", f"nvinfer:{t}", f"appconfig:{t}", f"manifest:{t}"} <= doit_run.executed(first)
+    assert {"analyze:model", f"labels:{t}", f"nvinfer:{t}", f"appconfig:{t}", f"manifest:{t}"} <= doit_run.executed(first)
 
     assert doit_run.executed(doit_run("build", *base)) == set()
 

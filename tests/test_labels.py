@@ -2,10 +2,11 @@ import json
 
 import pytest
 
-from tao2ds.errors import ModelError
-from tao2ds.labels import build_labels, load_classmap, parse_labels_file, task_of_output
-from tao2ds.onnx_io import read_graph_io
-from tao2ds.labels import class_dim
+from tao2ds.core.errors import ModelError
+from tao2ds.deepstream.labels import parse_labels, render_labels
+from tao2ds.model.labels import build_labels, load_classmap, task_of_output
+from tao2ds.model.onnx_io import read_graph_io
+from tao2ds.model.labels import class_dim
 from tests.model_factory import SEED_CLASSES, make_classmap, make_multitask_onnx
 
 SEED_LABELS = (
@@ -23,7 +24,7 @@ def labels_from(onnx, classmap):
 
 def test_seed_graph_order_gives_the_seed_labels_file(seed_model):
     labels = labels_from(*seed_model)
-    assert labels.render() == SEED_LABELS
+    assert render_labels(labels.classes) == SEED_LABELS
     assert labels.tasks == ("season", "category", "base_color")
 
 
@@ -33,13 +34,13 @@ def test_lines_follow_graph_output_order_not_classmap(tmp_path, order):
     cm = make_classmap(tmp_path / "c.json", SEED_CLASSES)
     labels = labels_from(onnx, cm)
     assert list(labels.tasks) == order
-    assert labels.lines == tuple(";".join(SEED_CLASSES[t]) for t in order)
+    assert labels.classes == tuple(tuple(SEED_CLASSES[t]) for t in order)
 
 
 def test_parsed_like_nvinfer_line_i_is_output_i(seed_model):
-    text = labels_from(*seed_model).render()
+    text = render_labels(labels_from(*seed_model).classes)
     assert "\r" not in text and not any(line.endswith(";") for line in text.splitlines())
-    rows = parse_labels_file(text)
+    rows = parse_labels(text)
     outputs = [o.name for o in read_graph_io(seed_model[0]).outputs]
     for i, name in enumerate(outputs):
         task = name.split("/")[0]

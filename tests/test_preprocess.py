@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from tao2ds.errors import ModelError
-from tao2ds.preprocess import Preprocessing, preprocess_frame, resolve_preprocessing, spec_input_size
-from tao2ds.tao_spec import find_all, parse_spec_text
+from tao2ds.core.errors import ModelError
+from tao2ds.model.preprocess import Preprocessing, preprocess_frame, resolve_preprocessing, spec_input_size
+from tao2ds.model.tao_spec import find_all, parse_spec_text
 
 MULTITASK_SPEC = """
 random_seed: 42

@@ -5,7 +5,7 @@ import tarfile
 
 import pytest
 
-from tao2ds.keyfile_read import load_keyfile
+from tao2ds.deepstream.keyfile import load_keyfile
 from tests.conftest import DoitRun, clone_project, have_gi
 
 INT8 = ["targets=jetson_xavier,jetson_orin", "precision=int8", "cache.dir=null"]

@@ -3,7 +3,6 @@ import csv
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -62,7 +61,8 @@ def test_verify_catches_config_mistakes(tmp_path, mistake):
 
 
 def test_verify_catches_swapped_label_lines(tmp_path):
-    from pipelines.verify import VerifyFailed, verify
+    from pipelines.verify import verify
+    from tao2ds.core.errors import VerifyFailed
     from tests.conftest import DoitRun
 
     run = DoitRun(tmp_path)
@@ -90,7 +90,7 @@ def test_stale_build_refuses_to_run(tmp_path, sample_build):
     import shutil
 
     from pipelines import reference
-    from tao2ds.errors import StaleBuildError
+    from tao2ds.core.errors import StaleBuildError
 
     build = sample_build.build / "x86_dgpu"
     manifest = json.loads((build / "manifest.json").read_text())

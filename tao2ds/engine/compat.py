@@ -7,11 +7,7 @@ from __future__ import annotations
 
 from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import build_component, parse_version
-from tao2ds.errors import Tao2dsError
-
-
-class BuilderMismatch(Tao2dsError):
-    """The builder's TensorRT / GPU / platform differ from the target's."""
+from tao2ds.core.errors import BuilderMismatch
 
 
 def _trt_equal(a: str | None, b: str | None) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from tao2ds import fsutil
+from tao2ds.core import fileio
 from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import short_version
 
@@ -111,7 +111,7 @@ def sidecar_path(engine: Path) -> Path:
 def write_sidecar(engine: Path, fields: Mapping[str, Any], env: BuilderEnv, output_order: list[str]) -> Path:
     """Write ``<engine>.json`` atomically (temp file + os.replace); no timestamps on purpose."""
     path = sidecar_path(engine)
-    fsutil.write_json(path, {
+    fileio.write_json(path, {
         "key": key_of_fields(fields),
         "fields": dict(fields),
         "env": dataclasses.asdict(env),

@@ -17,7 +17,7 @@ import shlex
 import subprocess
 from typing import Mapping
 
-from tao2ds.engine.errors import ProbeError
+from tao2ds.core.errors import ProbeError
 from tao2ds.engine.types import BuilderEnv
 
 _MARK = "@@tao2ds-probe:"

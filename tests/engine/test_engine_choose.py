@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tao2ds.engine.builders import DeepStreamBuilder, SshBuilder, TensorRTBuilder, TrtexecBuilder, choose_builder
-from tao2ds.engine.compat import BuilderMismatch
+from tao2ds.engine.builders.choose import DeepStreamBuilder, SshBuilder, TensorRTBuilder, TrtexecBuilder, choose_builder
+from tao2ds.core.errors import BuilderMismatch
 from tao2ds.engine.types import BuilderEnv
-from tao2ds.errors import Tao2dsError
+from tao2ds.core.errors import Tao2dsError
 from tests.fakes.device import make_device
 from tests.fakes.fake_tensorrt import make_fake_tensorrt
 
@@ -40,7 +40,7 @@ def machine(monkeypatch, tmp_path):
             monkeypatch.setitem(sys.modules, "tensorrt", None)  # import raises ImportError
         path = str(make_device(tmp_path / "dev").bin) if trtexec else str(tmp_path / "empty")
         monkeypatch.setenv("PATH", path)
-        monkeypatch.setattr("tao2ds.engine.trtexec_builder.JETSON_TRTEXEC", tmp_path / "no-trtexec")
+        monkeypatch.setattr("tao2ds.engine.builders.trtexec.JETSON_TRTEXEC", tmp_path / "no-trtexec")
     return setup
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tao2ds.engine.compat import BuilderMismatch, check_builder_matches_target, mismatches
+from tao2ds.core.errors import BuilderMismatch
+from tao2ds.engine.compat import check_builder_matches_target, mismatches
 from tao2ds.engine.types import BuilderEnv
 
 T4 = BuilderEnv("10.3.0", "12.6", "Tesla T4", "7.5", "dgpu", None, None)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tao2ds.engine.errors import EngineBuildError
-from tao2ds.engine.ssh_builder import SshBuilder
+from tao2ds.core.errors import EngineBuildError
+from tao2ds.engine.builders.ssh import SshBuilder
 from tao2ds.engine.trtexec_cmd import trtexec_argv
 from tao2ds.engine.types import BuilderEnv
 from tests.engine.conftest import GRAPH_OUTPUTS

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tao2ds.engine.errors import HostKeyChanged
-from tao2ds.engine.ssh_builder import SshBuilder
+from tao2ds.core.errors import HostKeyChanged
+from tao2ds.engine.builders.ssh import SshBuilder
 
 
 def test_first_use_pins_then_a_changed_key_fails(sshd):

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from tao2ds.engine.errors import CalibrationCacheRejected, EngineBuildError
-from tao2ds.engine.tensorrt_builder import TensorRTBuilder
+from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError
+from tao2ds.engine.builders.tensorrt import TensorRTBuilder
 from tao2ds.engine.types import BuilderEnv
 from tests.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.fake_tensorrt import call_names, make_fake_tensorrt

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from tao2ds.engine.errors import EngineBuildError
-from tao2ds.engine.trtexec_builder import TrtexecBuilder
+from tao2ds.core.errors import EngineBuildError
+from tao2ds.engine.builders.trtexec import TrtexecBuilder
 from tao2ds.engine.trtexec_cmd import trtexec_argv
 from tao2ds.engine.types import BuilderEnv
 from tests.engine.conftest import GRAPH_OUTPUTS

@@ -1,0 +1,134 @@
+"""Where every artifact lives. One place names files, so tasks, manifest and runners agree.
+
+``<build.dir>/_common/`` holds target-independent work (model analysis, preprocessing,
+calibration scales, the Q/DQ model); ``<build.dir>/<target>/`` is self-contained: every path in
+its configs is relative to that directory, so it can be copied to the device as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
+
+COMMON = "_common"
+
+
+@dataclass(frozen=True)
+class CommonLayout:
+    root: Path
+
+    @classmethod
+    def for_build_dir(cls, build_dir: str | Path) -> "CommonLayout":
+        return cls(Path(build_dir) / COMMON)
+
+    @property
+    def model_json(self) -> Path:
+        return self.root / "model.json"
+
+    @property
+    def preprocessing_json(self) -> Path:
+        return self.root / "preprocessing.json"
+
+    @property
+    def calibration_json(self) -> Path:
+        return self.root / "calibration.json"
+
+    @property
+    def qdq_onnx(self) -> Path:
+        return self.root / "model.qdq.onnx"
+
+
+@dataclass(frozen=True)
+class TargetLayout:
+    root: Path
+    onnx_name: str  # the model's own file name, kept so DeepStream's engine auto-name matches
+    precision: str
+    batch_size: int
+    gpu_id: int
+    dla_core: Optional[int]
+    trt_version: str
+
+    @classmethod
+    def from_cfg(cls, cfg) -> "TargetLayout":
+        return cls(
+            root=Path(cfg.build.dir) / cfg.target.name,
+            onnx_name=Path(cfg.model.onnx).name,
+            precision=str(cfg.precision.name),
+            batch_size=int(cfg.model.batch_size),
+            gpu_id=int(cfg.engine.gpu_id),
+            dla_core=cfg.engine.dla_core,
+            trt_version=str(cfg.target.tensorrt),
+        )
+
+    @property
+    def int8_route(self) -> Optional[str]:
+        return int8_route(self.trt_version) if self.precision == "int8" else None
+
+    @property
+    def onnx(self) -> Path:
+        return self.root / self.onnx_name
+
+    @property
+    def qdq_onnx(self) -> Path:
+        return self.root / (Path(self.onnx_name).stem + ".qdq.onnx")
+
+    @property
+    def deployed_onnx(self) -> Path:
+        """The model nvinfer builds from: the Q/DQ model where INT8 goes through explicit quantization."""
+        return self.qdq_onnx if self.int8_route == "qdq" else self.onnx
+
+    @property
+    def calibration_cache(self) -> Path:
+        return self.root / "calibration.cache"
+
+    @property
+    def engine_precision(self) -> str:
+        # nvinfer names engines by the effective mode: INT8 without a calib file falls back to FP16
+        return "fp16" if self.int8_route == "qdq" else self.precision
+
+    @property
+    def engine(self) -> Path:
+        name = engine_file_name(self.deployed_onnx.name, self.batch_size, self.engine_precision, self.gpu_id, self.dla_core)
+        return self.root / name
+
+    @property
+    def engine_sidecar(self) -> Path:
+        return self.engine.with_name(self.engine.name + ".json")
+
+    @property
+    def timing_cache(self) -> Path:
+        return self.root / "timing.cache"
+
+    @property
+    def labels(self) -> Path:
+        return self.root / "labels.txt"
+
+    @property
+    def nvinfer_config(self) -> Path:
+        return self.root / "config_infer_multitask.txt"
+
+    @property
+    def app_config(self) -> Path:
+        return self.root / "deepstream_app.txt"
+
+    @property
+    def detector_dir(self) -> Path:
+        return self.root / "detector"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def resolved_config(self) -> Path:
+        return self.root / "config.yaml"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "build.lock"

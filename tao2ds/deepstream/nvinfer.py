@@ -1,0 +1,143 @@
+"""The nvinfer config of the multitask classifier (primary or secondary GIE): written, and read
+back with GKeyFile the way nvinfer reads it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from tao2ds.core.errors import ConfigError
+from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
+from tao2ds.deepstream.labels import parse_labels
+from tao2ds.model.preprocess import Preprocessing
+
+NETWORK_MODE = {"fp32": 0, "int8": 1, "fp16": 2}
+
+
+def engine_file_name(onnx_name: str, batch_size: int, precision: str, gpu_id: int = 0, dla_core: Optional[int] = None) -> str:
+    """DeepStream's own engine name (nvdsinfer_model_builder), so nvinfer reuses what we ship."""
+    device = f"dla{dla_core}" if dla_core is not None else f"gpu{gpu_id}"
+    return f"{onnx_name}_b{batch_size}_{device}_{precision}.engine"
+
+
+def int8_route(trt_version: str) -> str:
+    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization).
+
+    TensorRT 10.1 deprecated implicit calibration and 11 removed it; JetPack 6 / DeepStream 7.1
+    still ship 10.3, where nvinfer's int8-calib-file path works, so only 11+ takes the Q/DQ model.
+    """
+    major = int(str(trt_version).split(".")[0])
+    return "qdq" if major >= 11 else "cache"
+
+
+@dataclass(frozen=True)
+class NvinferInputs:
+    """Everything the config needs, already resolved to file names in the target directory."""
+
+    preprocessing: Preprocessing
+    labels_file: str
+    onnx_file: str
+    engine_file: str
+    calib_file: Optional[str]
+    output_names: Sequence[str]
+    precision: str
+    batch_size: int
+    gpu_id: int
+    gie_unique_id: int
+    interval: int
+    classifier_threshold: float
+    scaling_compute_hw: int
+    secondary: bool
+    operate_on_gie_id: Optional[int] = None
+    operate_on_class_ids: Sequence[int] = ()
+    dla_core: Optional[int] = None
+
+
+def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
+    pp = i.preprocessing
+    entries: list[tuple[str, Any]] = [
+        ("gpu-id", i.gpu_id),
+        ("net-scale-factor", pp.net_scale_factor),
+        ("offsets", list(pp.offsets) or None),
+        ("model-color-format", pp.model_color_format),
+        ("labelfile-path", i.labels_file),
+        ("onnx-file", i.onnx_file),
+        ("model-engine-file", i.engine_file),
+        ("int8-calib-file", i.calib_file),
+        ("infer-dims", list(pp.infer_dims)),
+        ("batch-size", i.batch_size),
+        ("network-mode", NETWORK_MODE[i.precision]),
+        ("gie-unique-id", i.gie_unique_id),
+        ("network-type", 1),
+        ("process-mode", 2 if i.secondary else 1),
+        ("scaling-filter", pp.scaling_filter),
+        ("scaling-compute-hw", i.scaling_compute_hw),
+        ("output-blob-names", list(i.output_names)),
+        ("classifier-threshold", float(i.classifier_threshold)),
+    ]
+    if i.secondary:
+        entries += [
+            ("operate-on-gie-id", i.operate_on_gie_id),
+            ("operate-on-class-ids", list(i.operate_on_class_ids) or None),
+            ("classifier-async-mode", 0),
+        ]
+    else:
+        entries.insert(11, ("interval", i.interval))  # "Primary mode only"
+    if i.dla_core is not None:
+        entries += [("enable-dla", 1), ("use-dla-core", i.dla_core)]
+    return entries
+
+
+def render_nvinfer_config(i: NvinferInputs, header: Sequence[str] = ()) -> str:
+    return render_keyfile([("property", nvinfer_entries(i))], header=header)
+
+
+# --- reading it back ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NvinferSettings:
+    preprocessing: Preprocessing
+    onnx: Path
+    labels: list[list[str]]
+    threshold: float
+    batch_size: int
+    output_names: list[str]
+    secondary: bool
+
+
+def read_nvinfer(path: Path) -> NvinferSettings:
+    if not path.is_file():
+        raise ConfigError(f"nvinfer config not found: {path}; run doit build first")
+    kf = load_keyfile(path.read_text(encoding="utf-8"), str(path))
+    g = "property"
+
+    def opt(getter, key, default):
+        return getter(g, key) if key in kf.get_keys(g)[0] else default
+
+    base = path.parent
+    labels_path = base / kf.get_string(g, "labelfile-path")
+    if not labels_path.is_file():
+        raise ConfigError(f"{path}: labelfile-path {labels_path} does not exist")
+    onnx = base / kf.get_string(g, "onnx-file")
+    if not onnx.is_file():
+        raise ConfigError(f"{path}: onnx-file {onnx} does not exist")
+    dims = kf.get_integer_list(g, "infer-dims")
+    return NvinferSettings(
+        preprocessing=Preprocessing(
+            mode=None,
+            net_scale_factor=opt(kf.get_double, "net-scale-factor", 1.0),
+            offsets=tuple(opt(kf.get_double_list, "offsets", [])),
+            model_color_format=opt(kf.get_integer, "model-color-format", 0),
+            infer_dims=(dims[0], dims[1], dims[2]),
+            scaling_filter=opt(kf.get_integer, "scaling-filter", 6),
+            source=str(path),
+        ),
+        onnx=onnx,
+        labels=parse_labels(labels_path.read_text(encoding="utf-8")),
+        threshold=opt(kf.get_double, "classifier-threshold", 0.0),
+        batch_size=opt(kf.get_integer, "batch-size", 1),
+        output_names=list(opt(kf.get_string_list, "output-blob-names", [])),
+        secondary=opt(kf.get_integer, "process-mode", 1) == 2,
+    )
+

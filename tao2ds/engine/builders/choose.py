@@ -1,0 +1,132 @@
+"""The engine builders and the choice between them.
+
+* ``tensorrt``   – in-process, through the tensorrt Python module (tensorrt_builder.py)
+* ``trtexec``    – the local trtexec in a subprocess (trtexec_builder.py)
+* ``ssh``        – the device's trtexec over ssh (ssh_builder.py)
+* ``deepstream`` – build nothing; nvinfer builds from the ONNX at first start
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from tao2ds.engine.compat import check_builder_matches_target, mismatches
+from tao2ds.engine.builders.ssh import SshBuilder
+from tao2ds.engine.builders.tensorrt import TensorRTBuilder
+from tao2ds.engine.builders.trtexec import TrtexecBuilder, find_trtexec
+from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
+from tao2ds.core.errors import Tao2dsError
+
+__all__ = ["Builder", "DeepStreamBuilder", "SshBuilder", "TensorRTBuilder", "TrtexecBuilder", "choose_builder"]
+
+BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream")
+DEFAULT_KNOWN_HOSTS = Path(".tao2ds/known_hosts")
+
+
+class Builder(Protocol):
+    name: str
+
+    def probe(self) -> BuilderEnv | None: ...
+
+    def build(self, req: EngineRequest) -> EngineResult | None: ...
+
+
+class DeepStreamBuilder:
+    """Builds nothing: the nvinfer config points at the ONNX and DeepStream builds the engine
+    on the device at first start (slow first start, but always the device's own TensorRT)."""
+
+    name = "deepstream"
+
+    def probe(self) -> None:
+        return None
+
+    def build(self, req: EngineRequest) -> None:
+        return None
+
+
+def _default_probe(builder: Builder) -> BuilderEnv | None:
+    try:
+        return builder.probe()
+    except Exception:  # a missing/broken local toolchain just means "not this builder"
+        return None
+
+
+def _tensorrt_importable() -> bool:
+    try:
+        importlib.import_module("tensorrt")
+        return True
+    except Exception:
+        return False
+
+
+def _describe(env: BuilderEnv) -> str:
+    return f"TensorRT {env.trt_version}, {env.gpu_name or 'unknown GPU'} (compute {env.compute_capability or '?'})"
+
+
+def _ssh_builder(target: Any, known_hosts: Path | None) -> SshBuilder:
+    kwargs = {}
+    if getattr(target, "remote_dir", None):
+        kwargs["remote_dir"] = target.remote_dir
+    return SshBuilder(host=target.host, user=target.user, port=target.port, ssh_key=target.ssh_key,
+                      known_hosts=known_hosts or getattr(target, "known_hosts", None) or DEFAULT_KNOWN_HOSTS,
+                      **kwargs)
+
+
+def choose_builder(requested: str, target: Any,
+                   local_env_probe: Callable[[Builder], BuilderEnv | None] | None = None,
+                   known_hosts: Path | None = None) -> tuple[Builder, str]:
+    """Pick a builder and say why, in one sentence for the user.
+
+    ``target`` is anything with ``host, user, port, ssh_key, tensorrt, compute_capability,
+    platform``. ``local_env_probe`` probes a local builder (None if it is unusable); it is
+    injectable so tests need no TensorRT. An explicitly requested local builder that does not
+    match the target raises BuilderMismatch.
+    """
+    probe = local_env_probe or _default_probe
+    want = (str(target.tensorrt), str(target.compute_capability), str(target.platform))
+    if requested not in BUILDER_NAMES:
+        raise Tao2dsError(f"unknown engine builder {requested!r}; choose one of {', '.join(BUILDER_NAMES)}")
+
+    if requested in ("tensorrt", "trtexec"):
+        builder: Builder = TensorRTBuilder() if requested == "tensorrt" else TrtexecBuilder()
+        env = probe(builder)
+        if env is None:
+            raise Tao2dsError(f"engine.builder={requested} was requested, but it is not usable on this machine "
+                              + ("(the tensorrt Python module does not import)." if requested == "tensorrt"
+                                 else "(trtexec not found on PATH or in /usr/src/tensorrt/bin)."))
+        check_builder_matches_target(env, *want)
+        return builder, f"Building with {requested} as requested ({_describe(env)})."
+    if requested == "ssh":
+        if not getattr(target, "host", None):
+            raise Tao2dsError("engine.builder=ssh needs target.host (and usually target.user / target.ssh_key)")
+        return _ssh_builder(target, known_hosts), f"Building on {target.host} over ssh as requested."
+    if requested == "deepstream":
+        return DeepStreamBuilder(), "DeepStream will build the engine on the device at first start, as requested."
+
+    skipped = []
+    if _tensorrt_importable():
+        builder = TensorRTBuilder()
+        env = probe(builder)
+        if env is not None and not mismatches(env, *want):
+            return builder, f"Building in-process with the tensorrt module: {_describe(env)} matches the target."
+        skipped.append(f"the local tensorrt module ({_describe(env)}) does not match" if env
+                       else "the tensorrt module imports but no GPU was found")
+    else:
+        skipped.append("no tensorrt Python module")
+    if find_trtexec() is not None:
+        builder = TrtexecBuilder()
+        env = probe(builder)
+        if env is not None and not mismatches(env, *want):
+            return builder, f"Building with the local trtexec: {_describe(env)} matches the target."
+        skipped.append(f"the local trtexec ({_describe(env)}) does not match" if env else "the local trtexec failed")
+    else:
+        skipped.append("no local trtexec")
+    why = "; ".join(skipped)
+    target_desc = f"TensorRT {want[0]}, compute {want[1]}, {want[2]}"
+    if getattr(target, "host", None):
+        return (_ssh_builder(target, known_hosts),
+                f"Building on the device {target.host} over ssh ({why}; the target needs {target_desc}).")
+    return (DeepStreamBuilder(),
+            f"Leaving the engine to DeepStream, which builds it on the device at first start ({why}, and the "
+            f"target has no host to build on over ssh; the target needs {target_desc}).")

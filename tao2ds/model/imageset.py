@@ -1,0 +1,88 @@
+"""Image sets for calibration and validation: listing, strict loading, batching.
+
+Every problem names the file: a calibration that silently skips or invents data is exactly the
+failure users hit with TAO Deploy (random tensors when the folder is missing).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Sequence
+
+from tao2ds.core.errors import ImageSetError
+from tao2ds.model.preprocess import Preprocessing, preprocess_frame
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
+
+
+def list_images(spec: str | Path) -> list[Path]:
+    """A directory (its image files, sorted, not recursive) or a list file (one path per line,
+    relative to the list file; '#' comments). Any other file in the directory is an error."""
+    path = Path(spec)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        strays = [p for p in files if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
+        if strays:
+            raise ImageSetError(f"{strays[0]}: not an image file ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                                f"remove it from {path} or list the images in a list file")
+        images = [p for p in files if p.is_file()]
+    elif path.is_file():
+        images = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                p = Path(line) if Path(line).is_absolute() else path.parent / line
+                if not p.is_file():
+                    raise ImageSetError(f"{path}:{n}: {line}: file not found")
+                images.append(p)
+    else:
+        raise ImageSetError(f"image set {spec}: no such directory or list file")
+    if not images:
+        raise ImageSetError(f"image set {spec}: contains no images")
+    return images
+
+
+def load_rgb(path: Path, min_hw: Optional[tuple[int, int]] = None):
+    """An RGB uint8 H×W×3 array; colour format and size problems are errors, not conversions."""
+    import cv2
+    import numpy as np
+
+    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data is not None and data.size else None
+    if img is None:
+        raise ImageSetError(f"{path}: unreadable or not an image")
+    if img.dtype != np.uint8:
+        raise ImageSetError(f"{path}: {img.dtype} pixels; the pipeline decodes 8-bit images")
+    if img.ndim == 2 or img.shape[2] == 1:
+        raise ImageSetError(f"{path}: grayscale image; the model takes 3-channel colour frames")
+    if img.shape[2] == 4:
+        raise ImageSetError(f"{path}: has an alpha channel (RGBA); save it as RGB")
+    h, w = img.shape[:2]
+    if min_hw and (h < min_hw[0] or w < min_hw[1]):
+        raise ImageSetError(f"{path}: {w}x{h} is smaller than the network input {min_hw[1]}x{min_hw[0]}")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def select_for_calibration(images: Sequence[Path], batch_size: int, batches: Optional[int], where: str) -> list[Path]:
+    """Whole batches only (TensorRT calibrators take full batches): batch_size × batches images."""
+    if batch_size < 1:
+        raise ImageSetError(f"calibration.batch_size={batch_size}: must be >= 1")
+    need = batch_size * batches if batches is not None else batch_size
+    if len(images) < need:
+        raise ImageSetError(f"{where}: {len(images)} images, but calibration needs at least {need} "
+                            f"(batch_size {batch_size} × batches {batches or 1}); add images or lower them")
+    n = need if batches is not None else len(images) // batch_size * batch_size
+    return list(images[:n])
+
+
+def batch_iterator(images: Sequence[Path], pp: Preprocessing, batch_size: int) -> Callable[[], Iterator]:
+    """A callable returning a fresh iterator of N×C×H×W batches (streamed, never all in memory)."""
+    import numpy as np
+
+    min_hw = (pp.infer_dims[1], pp.infer_dims[2])
+
+    def batches() -> Iterator:
+        for start in range(0, len(images), batch_size):
+            chunk = images[start:start + batch_size]
+            yield np.stack([preprocess_frame(load_rgb(p, min_hw), pp) for p in chunk])
+
+    return batches

@@ -1,0 +1,58 @@
+"""The ONNX graph's interface: what nvinfer will see as the engine's input and outputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tao2ds.core.errors import ModelError
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    name: str
+    shape: tuple  # ints, or strings for symbolic dims
+
+
+@dataclass(frozen=True)
+class GraphIO:
+    input: TensorInfo
+    outputs: tuple[TensorInfo, ...]  # graph-output order
+
+    @property
+    def infer_dims(self) -> tuple[int, int, int]:
+        """C;H;W from an N×C×H×W input, as nvinfer's infer-dims wants."""
+        dims = self.input.shape[1:]
+        if len(dims) != 3 or not all(isinstance(d, int) and d > 0 for d in dims):
+            raise ModelError(
+                f"input '{self.input.name}' has shape {list(self.input.shape)}; expected N×C×H×W with fixed C, H, W"
+            )
+        return dims  # type: ignore[return-value]
+
+
+def _shape(value_info) -> tuple:
+    dims = []
+    for d in value_info.type.tensor_type.shape.dim:
+        if d.HasField("dim_value"):
+            dims.append(int(d.dim_value))
+        else:
+            dims.append(d.dim_param or "?")
+    return tuple(dims)
+
+
+def read_graph_io(path: str | Path) -> GraphIO:
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except FileNotFoundError:
+        raise ModelError(f"ONNX model not found: {path} (set model.onnx=<path>)") from None
+    except Exception as e:  # onnx raises DecodeError and friends
+        raise ModelError(f"{path} is not a readable ONNX model: {e}") from None
+    init_names = {i.name for i in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in init_names]
+    if len(inputs) != 1:
+        raise ModelError(f"{path}: expected exactly one image input, found {[i.name for i in inputs]}")
+    outputs = tuple(TensorInfo(o.name, _shape(o)) for o in model.graph.output)
+    if not outputs:
+        raise ModelError(f"{path}: the graph has no outputs")
+    return GraphIO(TensorInfo(inputs[0].name, _shape(inputs[0])), outputs)

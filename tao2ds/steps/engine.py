@@ -1,0 +1,138 @@
+"""The engine build step: choose a builder, probe it, and rebuild exactly when the engine key changes.
+
+The key covers the model bytes, the calibration cache, precision, batch profile, workspace, DLA
+core and the builder's TensorRT / CUDA / GPU; the sidecar beside the engine records it, so a
+rebuild says why ("TensorRT 10.3.0 → 10.4.0", "calibration cache changed").
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Mapping, Optional
+
+from tao2ds.core import fileio
+
+_PROBES: dict[tuple, Any] = {}  # one probe per builder and process: uptodate check and action share it
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    builder: str  # engine.builder
+    target: Mapping[str, Any]  # resolved target config
+    known_hosts: str
+    onnx: Path
+    calib_cache: Optional[Path]
+    engine: Path
+    model_json: Path
+    precision: str
+    batch_size: int
+    workspace_mib: int
+    dla_core: Optional[int]
+    timing_cache: Optional[Path]
+    cache: Optional[tuple]
+
+
+def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
+    """The attributes choose_builder reads, from the resolved target config."""
+    return SimpleNamespace(host=target.get("host"), user=target.get("user"), port=target.get("port"),
+                           ssh_key=target.get("ssh_key"), tensorrt=target["tensorrt"],
+                           compute_capability=target["gpu"]["compute_capability"], platform=target["platform"],
+                           remote_dir=target.get("remote_dir"))
+
+
+def chosen_builder(spec: EngineSpec):
+    from tao2ds.engine.builders.choose import choose_builder
+
+    return choose_builder(spec.builder, target_view(spec.target), known_hosts=Path(spec.known_hosts))
+
+
+def _probe(builder) -> Any:
+    ident = (builder.name, getattr(builder, "host", None), getattr(builder, "port", None))
+    if ident not in _PROBES:
+        _PROBES[ident] = builder.probe()
+    return _PROBES[ident]
+
+
+def key_fields_for(spec: EngineSpec, env) -> dict[str, Any]:
+    from tao2ds.engine.key import key_fields
+
+    calib = fileio.sha256_file(spec.calib_cache) if spec.calib_cache else None
+    return key_fields(fileio.sha256_file(spec.onnx), calib, spec.precision, spec.batch_size,
+                      spec.workspace_mib, spec.dla_core, env)
+
+
+def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str], str]:
+    """(builder, env, key fields, reasons to rebuild, why this builder)."""
+    from tao2ds.engine.compat import check_builder_matches_target
+    from tao2ds.engine.key import stale_reasons
+
+    builder, why = chosen_builder(spec)
+    env = _probe(builder)
+    t = spec.target
+    check_builder_matches_target(env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"]))
+    fields = key_fields_for(spec, env)
+    return builder, env, fields, stale_reasons(spec.engine, fields), why
+
+
+class engine_current:
+    """doit uptodate: the engine exists and its sidecar key equals the key for the probed builder."""
+
+    def __init__(self, spec: EngineSpec):
+        self.spec = spec
+
+    def __call__(self, task, values) -> bool:
+        from tao2ds.core.errors import Tao2dsError
+
+        if not (self.spec.onnx.is_file() and (self.spec.calib_cache is None or self.spec.calib_cache.is_file())):
+            return False
+        try:
+            return not engine_status(self.spec)[3]
+        except Tao2dsError:
+            return False  # the action runs, meets the same problem and reports it cleanly
+
+
+def build_engine(spec: EngineSpec) -> None:
+    from tao2ds.core.cache import ArtifactCache
+    from tao2ds.engine.key import key_of_fields, sidecar_path, write_sidecar
+    from tao2ds.engine.types import EngineRequest
+
+    builder, env, fields, reasons, why = engine_status(spec)
+    print(f"engine: {why}", file=sys.stderr)
+    if not reasons:
+        print(f"engine: {spec.engine.name} is up to date", file=sys.stderr)
+        return
+    targets = [spec.engine, sidecar_path(spec.engine)]
+    store = ArtifactCache(*spec.cache) if spec.cache else None
+    key = key_of_fields(fields)
+    if store and store.restore(key, targets, f"engine {spec.engine.name}"):
+        return
+    print(f"engine: building {spec.engine.name} with {builder.name} because {'; '.join(reasons)}", file=sys.stderr)
+    info = fileio.read_json(spec.model_json)
+    req = EngineRequest(
+        onnx=spec.onnx, engine_out=spec.engine, precision=spec.precision, input_name=info["input"]["name"],
+        input_chw=tuple(info["infer_dims"]), batch_size=spec.batch_size, workspace_mib=spec.workspace_mib,
+        calib_cache=spec.calib_cache, dla_core=spec.dla_core, timing_cache=spec.timing_cache,
+    )
+    with _session(builder):
+        result = builder.build(req)
+    write_sidecar(spec.engine, fields, env, result.output_order)
+    if store:
+        store.store(key, targets, "engine")
+
+
+class _session:
+    """Builders with a connection (ssh) share it between probe and build."""
+
+    def __init__(self, builder):
+        self.builder = builder
+
+    def __enter__(self):
+        if hasattr(self.builder, "__enter__"):
+            self.builder.__enter__()
+        return self.builder
+
+    def __exit__(self, *exc):
+        if hasattr(self.builder, "__exit__"):
+            self.builder.__exit__(*exc)

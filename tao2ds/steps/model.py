@@ -1,0 +1,85 @@
+"""The build steps: read inputs, call the pure functions, write one artifact atomically.
+
+doit tasks (``tasks/``) call these; each takes plain values so it can be run and tested alone.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from tao2ds.core import fileio
+from tao2ds.core.errors import ModelError
+from tao2ds.deepstream.labels import render_labels
+from tao2ds.model.labels import build_labels, class_dim, load_classmap
+from tao2ds.model.onnx_io import read_graph_io
+from tao2ds.model.preprocess import Preprocessing, resolve_preprocessing, spec_input_size
+from tao2ds.model.tao_spec import load_spec
+
+
+def analyze_model(onnx: str, classmap: str, out: Path) -> None:
+    """Graph interface + label lines in graph-output order; fails early on a classmap/model mismatch."""
+    io = read_graph_io(onnx)
+    classes = load_classmap(classmap)
+    labels = build_labels(classes, [(o.name, class_dim(o.shape)) for o in io.outputs], source=f"{onnx}")
+    fileio.write_json(out, {
+        "input": {"name": io.input.name, "shape": list(io.input.shape)},
+        "infer_dims": list(io.infer_dims),
+        "outputs": [
+            {"name": o.name, "shape": list(o.shape), "task": t, "classes": classes[t]}
+            for o, t in zip(io.outputs, labels.tasks)
+        ],
+    })
+
+
+def write_preprocessing(model_json: Path, spec: Optional[str], override: Mapping[str, Any], scaling_filter: int, out: Path) -> None:
+    info = fileio.read_json(model_json)
+    parsed = load_spec(spec) if spec else None
+    dims = tuple(info["infer_dims"])
+    declared = spec_input_size(parsed)
+    if declared and tuple(declared) != dims:
+        raise ModelError(
+            f"training spec {spec} says input_image_size {','.join(map(str, declared))} but the ONNX input is "
+            f"{';'.join(map(str, dims))} (C;H;W); the spec does not belong to this model"
+        )
+    pp = resolve_preprocessing(override, parsed, dims, scaling_filter)
+    fileio.write_json(out, pp.to_dict())
+
+
+def load_preprocessing(path: Path) -> Preprocessing:
+    return Preprocessing.from_dict(fileio.read_json(path))
+
+
+def output_order(model_info: Mapping[str, Any], engine_sidecar: Optional[Path]) -> tuple[list[str], str]:
+    """The order nvinfer will see: the built engine's if we have one, else the ONNX graph's."""
+    graph = [o["name"] for o in model_info["outputs"]]
+    if engine_sidecar is None or not Path(engine_sidecar).exists():
+        return graph, "onnx-graph"
+    engine = list(fileio.read_json(engine_sidecar).get("output_order") or [])
+    if not engine:
+        return graph, "onnx-graph"
+    if sorted(engine) != sorted(graph):
+        raise ModelError(
+            f"the engine's outputs {engine} are not the ONNX graph's {graph}; the engine was built from another model"
+        )
+    return engine, "engine" if engine != graph else "onnx-graph (engine agrees)"
+
+
+def labels_for(model_info: Mapping[str, Any], order: Sequence[str]):
+    by_name = {o["name"]: o for o in model_info["outputs"]}
+    classmap = {o["task"]: o["classes"] for o in model_info["outputs"]}
+    return build_labels(classmap, [(n, len(by_name[n]["classes"])) for n in order])
+
+
+def write_labels(model_json: Path, engine_sidecar: Optional[Path], out: Path) -> None:
+    info = fileio.read_json(model_json)
+    order, source = output_order(info, engine_sidecar)
+    if source == "engine":
+        print(f"labels: the engine orders its outputs {order}, unlike the ONNX graph; labels follow the engine")
+    fileio.write_text(out, render_labels(labels_for(info, order).classes))
+
+
+def stage_file(src: str | Path, dest: Path) -> None:
+    src = Path(src)
+    if not src.is_file():
+        raise ModelError(f"input file not found: {src}")
+    fileio.copy_file(src, dest)
