@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from tao2ds.core import fileio
-from tao2ds.engine.builders.choose import DEFAULT_KNOWN_HOSTS as KNOWN_HOSTS
-from tao2ds.core.errors import Tao2dsError
+from tao2ds.remote.device import Device
+from tao2ds.remote.ssh import scp_argv, scp_remote, sh_path, ssh_argv
+from tao2ds.core.errors import ConfigError, Tao2dsError
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.artifacts.results import format_summary
 
@@ -54,32 +55,13 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _ssh_target(target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS):
-    from tao2ds.remote.ssh import SshTarget
-
-    known_hosts.parent.mkdir(parents=True, exist_ok=True)
+def device_of(target: Mapping[str, Any], known_hosts: Optional[Path]) -> Device:
+    if known_hosts is None:
+        raise ConfigError("reaching target.host needs engine.known_hosts (where its SSH host key is pinned)",
+                          key="engine.known_hosts")
     key = target.get("ssh_key")
-    return SshTarget(target["host"], target.get("user"), target.get("port"), Path(key).expanduser() if key else None,
-                     known_hosts.resolve(), control_path=None)
-
-
-def sync_to_device(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> str:
-    """Copy the build directory to <remote_dir>/<target> on the device (relative to the device
-    user's home unless absolute); return that path."""
-    from tao2ds.remote.ssh import scp_argv, scp_remote, ssh_argv, ssh_failure, sh_path
-
-    t = _ssh_target(target, known_hosts)
-    base = target["remote_dir"]
-    remote = f"{base if base.startswith(('/', '~')) else '~/' + base}/{build_dir.name}"
-    steps = [
-        ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
-        scp_argv(t, ["-r", *(str(p) for p in sorted(build_dir.iterdir()) if p.name != "results")], scp_remote(t, remote + "/")),
-    ]
-    for argv in steps:
-        proc = subprocess.run(argv, capture_output=True, text=True)
-        if proc.returncode:
-            raise ssh_failure(t, "copying the build to the device", proc.returncode, proc.stderr)
-    return remote
+    return Device(target["host"], target.get("user"), target.get("port"), Path(key) if key else None,
+                  known_hosts, target["remote_dir"])
 
 
 def _run_streaming(argv: list[str], cwd: Optional[Path] = None) -> tuple[int, str, bool]:
@@ -104,14 +86,12 @@ def perf_summary(log: str) -> dict[str, Any]:
     return {"perf_samples": len(values), "fps": values[-1][1] if values else None}
 
 
-def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
-    from tao2ds.remote.ssh import sh_path, ssh_argv
-
+def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: Optional[Path] = None) -> dict[str, Any]:
     if shutil.which("deepstream-app"):
         argv, cwd, where = ["deepstream-app", "-c", "deepstream_app.txt"], build_dir, "local"
     elif target.get("host"):
-        remote = sync_to_device(build_dir, target, known_hosts)
-        argv = ssh_argv(_ssh_target(target, known_hosts), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
+        remote = device_of(target, known_hosts).sync(build_dir)
+        argv = ssh_argv(device_of(target, known_hosts).target(), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
         cwd, where = None, target["host"]
     else:
         raise Tao2dsError("run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set")
@@ -128,9 +108,7 @@ def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: 
 
 
 def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int],
-             known_hosts: Path = KNOWN_HOSTS) -> dict[str, Any]:
-    from tao2ds.remote.ssh import sh_path, ssh_argv
-
+             known_hosts: Optional[Path] = None) -> dict[str, Any]:
     app = Path(__file__).with_name("pyds_app.py")
     extra = ["--max-frames", str(max_frames)] if max_frames else []
     try:
@@ -144,11 +122,9 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         summary_path = build_dir / "results" / "pyds" / "summary.json"
     elif target.get("host"):
         fileio.copy_file(app, build_dir / "pyds_app.py")
-        remote = sync_to_device(build_dir, target, known_hosts)
-        t = _ssh_target(target, known_hosts)
+        remote = device_of(target, known_hosts).sync(build_dir)
+        t = device_of(target, known_hosts).target()
         rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
-        from tao2ds.remote.ssh import scp_argv, scp_remote
-
         local_out = build_dir / "results" / "pyds"
         local_out.mkdir(parents=True, exist_ok=True)
         subprocess.run(scp_argv(t, ["-r", scp_remote(t, remote + "/results/pyds/.")], str(local_out)), check=False)

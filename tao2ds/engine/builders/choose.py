@@ -21,7 +21,6 @@ from tao2ds.core.errors import Tao2dsError
 __all__ = ["Builder", "DeepStreamBuilder", "SshBuilder", "TensorRTBuilder", "TrtexecBuilder", "choose_builder"]
 
 BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream")
-DEFAULT_KNOWN_HOSTS = Path(".tao2ds/known_hosts")
 
 
 class Builder(Protocol):
@@ -64,18 +63,18 @@ def _describe(env: BuilderEnv) -> str:
     return f"TensorRT {env.trt_version}, {env.gpu_name or 'unknown GPU'} (compute {env.compute_capability or '?'})"
 
 
-def _ssh_builder(target: Any, known_hosts: Path | None) -> SshBuilder:
+def _ssh_builder(target: Any, known_hosts: Path) -> SshBuilder:
     kwargs = {}
     if getattr(target, "remote_dir", None):
         kwargs["remote_dir"] = target.remote_dir
     return SshBuilder(host=target.host, user=target.user, port=target.port, ssh_key=target.ssh_key,
-                      known_hosts=known_hosts or getattr(target, "known_hosts", None) or DEFAULT_KNOWN_HOSTS,
+                      known_hosts=known_hosts,
                       **kwargs)
 
 
 def choose_builder(requested: str, target: Any,
-                   local_env_probe: Callable[[Builder], BuilderEnv | None] | None = None,
-                   known_hosts: Path | None = None) -> tuple[Builder, str]:
+                   local_env_probe: Callable[[Builder], BuilderEnv | None] | None = None, *,
+                   known_hosts: Path) -> tuple[Builder, str]:
     """Pick a builder and say why, in one sentence for the user.
 
     ``target`` is anything with ``host, user, port, ssh_key, tensorrt, compute_capability,

@@ -44,8 +44,8 @@ def _stage(src: Path, dest: Path) -> None:
 class SshBuilder:
     name = "ssh"
 
-    def __init__(self, host: str, user: str | None = None, port: int | None = 22, ssh_key: str | Path | None = None,
-                 known_hosts: str | Path = Path(".tao2ds/known_hosts"), remote_dir: str = "~/.cache/tao2ds/build",
+    def __init__(self, host: str, *, known_hosts: str | Path, user: str | None = None, port: int | None = 22,
+                 ssh_key: str | Path | None = None, remote_dir: str = "~/.cache/tao2ds/build",
                  trtexec: str | None = None, timeout: float = 3600):
         self.host, self.user, self.port = host, user, port
         self.ssh_key = Path(ssh_key) if ssh_key else None

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from calib_helpers import build_tiny_model, make_batches, replayable
+from tests.unit.calibration.calib_helpers import build_tiny_model, make_batches, replayable
 from onnx import numpy_helper
 
 from tao2ds.calibration.collect import collect_ranges
@@ -123,7 +123,7 @@ def test_output_bytes_are_deterministic(tiny_model_path: Path, amax: dict[str, f
         "from tao2ds.calibration.qdq import write_qdq_model\n"
         "write_qdq_model(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3])\n"
     )
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
         subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError
 from tao2ds.engine.builders.tensorrt import TensorRTBuilder
 from tao2ds.engine.types import BuilderEnv
-from tests.engine.conftest import GRAPH_OUTPUTS
+from tests.unit.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.fake_tensorrt import call_names, make_fake_tensorrt
 
 MIB = 1 << 20

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import onnx
 import pytest
-from calib_helpers import build_tiny_model
+from tests.unit.calibration.calib_helpers import build_tiny_model
 
 
 @pytest.fixture(scope="session")

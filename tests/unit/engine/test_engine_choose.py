@@ -44,13 +44,16 @@ def machine(monkeypatch, tmp_path):
     return setup
 
 
+KH = Path("proj/known_hosts")
+
+
 def probe_with(envs):
     return lambda builder: envs.get(builder.name)
 
 
 def test_auto_prefers_matching_tensorrt_module(machine):
     machine(tensorrt=True, trtexec=True)
-    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_103, "trtexec": T4_103}))
+    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_103, "trtexec": T4_103}), known_hosts=KH)
     assert isinstance(builder, TensorRTBuilder)
     assert reason == ("Building in-process with the tensorrt module: TensorRT 10.3.0, Tesla T4 (compute 7.5) "
                       "matches the target.")
@@ -58,7 +61,7 @@ def test_auto_prefers_matching_tensorrt_module(machine):
 
 def test_auto_falls_back_to_trtexec(machine):
     machine(tensorrt=True, trtexec=True)
-    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_86, "trtexec": T4_103}))
+    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_86, "trtexec": T4_103}), known_hosts=KH)
     assert isinstance(builder, TrtexecBuilder)
     assert "local trtexec" in reason
 
@@ -78,7 +81,7 @@ def test_auto_goes_to_the_device_over_ssh(machine, tmp_path):
 
 def test_auto_without_host_leaves_it_to_deepstream(machine):
     machine(tensorrt=False, trtexec=False)
-    builder, reason = choose_builder("auto", Target(), probe_with({}))
+    builder, reason = choose_builder("auto", Target(), probe_with({}), known_hosts=KH)
     assert isinstance(builder, DeepStreamBuilder) and builder.build(None) is None
     assert "DeepStream" in reason and "no local trtexec" in reason
 
@@ -86,16 +89,16 @@ def test_auto_without_host_leaves_it_to_deepstream(machine):
 def test_explicit_local_builder_must_match(machine):
     machine(tensorrt=False, trtexec=True)
     with pytest.raises(BuilderMismatch):
-        choose_builder("trtexec", Target(tensorrt="8.5.2"), probe_with({"trtexec": T4_103}))
+        choose_builder("trtexec", Target(tensorrt="8.5.2"), probe_with({"trtexec": T4_103}), known_hosts=KH)
     with pytest.raises(Tao2dsError, match="not usable"):
-        choose_builder("tensorrt", Target(), probe_with({}))
+        choose_builder("tensorrt", Target(), probe_with({}), known_hosts=KH)
 
 
 def test_explicit_ssh_and_unknown(machine):
     machine(tensorrt=False, trtexec=False)
     with pytest.raises(Tao2dsError, match="needs target.host"):
-        choose_builder("ssh", Target(), probe_with({}))
-    builder, _ = choose_builder("ssh", Target(host="orin"), probe_with({}))
-    assert isinstance(builder, SshBuilder) and builder.known_hosts == Path(".tao2ds/known_hosts")
+        choose_builder("ssh", Target(), probe_with({}), known_hosts=KH)
+    builder, _ = choose_builder("ssh", Target(host="orin"), probe_with({}), known_hosts=KH)
+    assert isinstance(builder, SshBuilder) and builder.known_hosts == KH  # the caller's (engine.known_hosts)
     with pytest.raises(Tao2dsError, match="unknown engine builder"):
-        choose_builder("magic", Target(), probe_with({}))
+        choose_builder("magic", Target(), probe_with({}), known_hosts=KH)

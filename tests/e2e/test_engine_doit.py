@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import DoitRun
-from tests.engine.sshd import sshd  # noqa: F401  (fixture)
+from tests.fakes.sshd import sshd  # noqa: F401  (fixture)
 from tests.fakes.device import make_device
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tao2ds.engine.types import EngineRequest
-from tests.engine.sshd import sshd  # noqa: F401  (module-scoped real OpenSSH server)
+from tests.fakes.sshd import sshd  # noqa: F401  (module-scoped real OpenSSH server)
 from tests.model_factory import make_multitask_onnx
 
 TASKS = {"base_color": 3, "category": 4, "season": 4}

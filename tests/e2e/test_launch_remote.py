@@ -5,7 +5,7 @@ import stat
 
 from pipelines import launch
 from tests.conftest import DoitRun
-from tests.engine.sshd import sshd  # noqa: F401  (fixture)
+from tests.fakes.sshd import sshd  # noqa: F401  (fixture)
 
 FAKE_DEEPSTREAM_APP = """#!/bin/sh
 # stand-in: insists on being started in a build directory with everything nvinfer would open

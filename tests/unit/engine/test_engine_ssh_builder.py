@@ -12,7 +12,7 @@ from tao2ds.core.errors import EngineBuildError
 from tao2ds.engine.builders.ssh import SshBuilder
 from tao2ds.engine.trtexec_cmd import trtexec_argv
 from tao2ds.engine.types import BuilderEnv
-from tests.engine.conftest import GRAPH_OUTPUTS
+from tests.unit.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.device import make_device
 
 REMOTE_TAIL = ["--skipInference", "--dumpLayerInfo", "--verbose"]

@@ -1,0 +1,46 @@
+"""Logging for tao2ds: one logger per package under ``tao2ds``, one handler, set up once.
+
+Progress and decision lines ("engine: building … because TensorRT 10.3.0 → 10.4.0", "restored
+from the artifact cache") are INFO; details are DEBUG. ``log.level`` in the config (default
+``info``) or ``TAO2DS_LOG=debug`` chooses how much is shown. Errors are not logged here: they are
+raised and printed once by ``tao2ds.core.report``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+ROOT = "tao2ds"
+_FORMAT = "tao2ds: %(message)s"
+
+
+def get(name: str) -> logging.Logger:
+    """The logger for a module: pass ``__name__`` (``tao2ds.engine.builders.ssh`` …)."""
+    return logging.getLogger(name if name.startswith(ROOT) else f"{ROOT}.{name}")
+
+
+def setup(level: str | None = None) -> None:
+    """Attach the one stderr handler (idempotent) and set the level: argument, else
+    ``TAO2DS_LOG``, else INFO."""
+    root = logging.getLogger(ROOT)
+    chosen = (level or os.environ.get("TAO2DS_LOG") or "info").upper()
+    root.setLevel(getattr(logging, chosen, logging.INFO))
+    if not any(getattr(h, "_tao2ds", False) for h in root.handlers):
+        handler = _LazyStderrHandler()
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler._tao2ds = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.propagate = False
+
+
+class _LazyStderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at emit time (doit swaps it while an action runs)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass

@@ -1,0 +1,46 @@
+"""A device reached over ssh, and copying a build folder to it.
+
+Shared by the ssh engine builder and the remote launchers, so both name, pin and reach the device
+the same way: the project's known_hosts file (``engine.known_hosts``) pins host keys on first use.
+"""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from tao2ds.remote.ssh import SshTarget, scp_argv, scp_remote, sh_path, ssh_argv, ssh_failure
+
+
+@dataclass(frozen=True)
+class Device:
+    host: str
+    user: Optional[str]
+    port: Optional[int]
+    ssh_key: Optional[Path]
+    known_hosts: Path
+    remote_dir: str  # relative to the device user's home unless absolute or ~-prefixed
+
+    def target(self, control_path: Optional[str] = None) -> SshTarget:
+        self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+        key = self.ssh_key.expanduser() if self.ssh_key else None
+        return SshTarget(self.host, self.user, self.port, key, self.known_hosts.resolve(), control_path)
+
+    def remote_path(self, name: str) -> str:
+        base = self.remote_dir
+        return f"{base if base.startswith(('/', '~')) else '~/' + base}/{name}"
+
+    def sync(self, build_dir: Path) -> str:
+        """Copy the build folder (without its results) to ``<remote_dir>/<folder name>``; return that path."""
+        t = self.target()
+        remote = self.remote_path(build_dir.name)
+        for argv in (
+            ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
+            scp_argv(t, ["-r", *(str(p) for p in sorted(build_dir.iterdir()) if p.name != "results")],
+                     scp_remote(t, remote + "/")),
+        ):
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            if proc.returncode:
+                raise ssh_failure(t, "copying the build to the device", proc.returncode, proc.stderr)
+        return remote
