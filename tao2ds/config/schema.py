@@ -55,6 +55,13 @@ class RunBackend(_StrEnum):
     reference = "reference"
 
 
+class LogLevel(_StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 class Topology(_StrEnum):
     classify_frames = "classify_frames"
     detect_classify = "detect_classify"
@@ -269,6 +276,11 @@ class CacheConfig:
 
 
 @dataclass
+class LogConfig:
+    level: LogLevel = LogLevel.info  # info: decisions and progress; warning: quiet; debug: details
+
+
+@dataclass
 class RootConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     target: TargetConfig = field(default_factory=TargetConfig)
@@ -280,3 +292,4 @@ class RootConfig:
     run: RunConfig = field(default_factory=RunConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    log: LogConfig = field(default_factory=LogConfig)
