@@ -10,11 +10,11 @@ from tasks.engine import task_engine  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
 from tasks.release import task_bundle, task_lock  # noqa: F401
 
-from tao2ds.doit_ext.step import clean_errors
+from tao2ds.doit_ext.report import reporting
 
 for _name, _creator in list(globals().items()):
     if _name.startswith("task_"):
-        globals()[_name] = clean_errors(_creator)
+        globals()[_name] = reporting(_creator)
 
 DOIT_CONFIG = {
     "default_tasks": ["build"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tao2ds.doit_ext.context import current
-from tao2ds.doit_ext.step import run_step
+from tao2ds.doit_ext.report import run_action
 
 
 def task_launch():
@@ -17,7 +17,7 @@ def task_launch():
     for tb in current().targets:
         yield {
             "name": tb.name,
-            "actions": [(run_step, [launch], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})],
+            "actions": [(run_action, [launch], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})],
             "task_dep": [f"manifest:{tb.name}"],
             "uptodate": [False],
             "verbosity": 2,
@@ -32,7 +32,7 @@ def task_verify():
         v = tb.cfg.model.validation
         yield {
             "name": tb.name,
-            "actions": [(run_step, [verify], {"build_dir": tb.layout.root, "csv_path": Path(v.csv or ""),
+            "actions": [(run_action, [verify], {"build_dir": tb.layout.root, "csv_path": Path(v.csv or ""),
                                               "images": Path(v.images or ""), "min_accuracy": tb.cfg.verify.min_accuracy,
                                               "config": tb.composed.build_config()})],
             "task_dep": [f"manifest:{tb.name}"],

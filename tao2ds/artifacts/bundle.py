@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional
 
 from tao2ds.core import fileio
-from tao2ds.artifacts.lock import output_files
 
 EPOCH = 946684800  # 2000-01-01: fixed, and not 0 (some tools warn on 1970 dates)
 EXECUTABLE = {"start.sh", "build_engine.sh", "pyds_app.py"}
@@ -76,16 +75,19 @@ def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
             'cd "$(dirname "$0")" || exit 1\n' + argv[0] + " " + sh_command(argv[1:]) + "\n")
 
 
-def write_bundle(target_dir: Path, out: Path, model_json: Path, recipe: dict, extra_files: Optional[dict] = None) -> None:
-    manifest = fileio.read_json(target_dir / "manifest.json")
+def write_bundle(manifest: Path, lock: Path, model_json: Path, out: Path, recipe: dict,
+                 extra_files: Optional[dict] = None) -> None:
+    """Pack exactly the build the manifest lists (plus the manifest and lock), never whatever else
+    lies in the folder."""
+    target_dir = manifest.parent
+    data = fileio.read_json(manifest)
     engine_recipe_text = engine_recipe(model_json, recipe)
     top = target_dir.name
-    members: dict[str, bytes] = {p.relative_to(target_dir).as_posix(): p.read_bytes() for p in output_files(target_dir)}
-    lock = target_dir / "build.lock"
-    if lock.is_file():
-        members["build.lock"] = lock.read_bytes()
+    members: dict[str, bytes] = {rel: (target_dir / rel).read_bytes() for rel in data["outputs"]}
+    members[manifest.name] = manifest.read_bytes()
+    members[lock.name] = lock.read_bytes()
     members["start.sh"] = start_script().encode()
-    members["README.txt"] = readme(manifest, engine_recipe_text).encode()
+    members["README.txt"] = readme(data, engine_recipe_text).encode()
     if engine_recipe_text:
         members["build_engine.sh"] = engine_recipe_text.encode()
     for name, path in (extra_files or {}).items():

@@ -7,17 +7,17 @@ import platform
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from tao2ds import __version__
-from tao2ds.core import fileio
+from tao2ds.core import fileio, log, records
 from tao2ds.core.errors import LockMismatch
 
+logger = log.get(__name__)
 LOCK_VERSION = 1
 TOOLS = ("hydra-core", "omegaconf", "doit", "onnx", "onnxruntime", "numpy", "opencv-python-headless")
 # outputs that legitimately differ between builds of the same inputs
 NOT_REPRODUCIBLE = (".engine", ".engine.json", "timing.cache")
-EXCLUDED = ("build.lock",)
 
 
 @lru_cache(maxsize=1)
@@ -35,35 +35,30 @@ def tool_versions() -> dict[str, str]:
     return dict(_versions())
 
 
-def output_files(target_dir: Path) -> list[Path]:
-    """Every artifact in the target directory (not run results, not the lock itself)."""
-    return sorted(p for p in target_dir.rglob("*")
-                  if p.is_file() and "results" not in p.relative_to(target_dir).parts and p.name not in EXCLUDED
-                  and not p.name.startswith("."))
-
-
 def reproducible(rel: str) -> bool:
     return not rel.endswith(NOT_REPRODUCIBLE)
 
 
-def build_lock(target_dir: Path) -> dict[str, Any]:
-    manifest = fileio.read_json(target_dir / "manifest.json")
-    sidecar = target_dir / (manifest["artifacts"].get("engine_sidecar") or "")
+def build_lock(manifest_path: Path, builder_env: Optional[Mapping[str, Any]], tools: Mapping[str, str]) -> dict[str, Any]:
+    """The lock of a target build: its manifest's record plus the manifest itself, tool versions
+    and the engine builder's environment."""
+    manifest = fileio.read_json(manifest_path)
+    outputs = {**manifest["outputs"], manifest_path.name: fileio.sha256_file(manifest_path)}
     return {
         "lock_version": LOCK_VERSION,
         "target": manifest["target"],
         "config": manifest["config"],
         "inputs": manifest["inputs"],
-        "outputs": {p.relative_to(target_dir).as_posix(): fileio.sha256_file(p) for p in output_files(target_dir)},
-        "not_reproducible": [r for r in (p.relative_to(target_dir).as_posix() for p in output_files(target_dir))
-                             if not reproducible(r)],
-        "tools": tool_versions(),
-        "builder_env": fileio.read_json(sidecar)["env"] if manifest["artifacts"].get("engine_sidecar") else None,
+        "outputs": dict(sorted(outputs.items())),
+        "not_reproducible": sorted(r for r in outputs if not reproducible(r)),
+        "tools": dict(tools),
+        "builder_env": dict(builder_env) if builder_env else None,
     }
 
 
-def write_lock(target_dir: Path, out: Path) -> None:
-    fileio.write_json(out, build_lock(target_dir))
+def write_lock(manifest: Path, engine_sidecar: Optional[Path], out: Path, tools: Mapping[str, str]) -> None:
+    env = fileio.read_json(engine_sidecar)["env"] if engine_sidecar else None
+    fileio.write_json(out, build_lock(manifest, env, tools))
 
 
 def read_lock(path: str | Path) -> dict[str, Any]:
@@ -80,12 +75,8 @@ def read_lock(path: str | Path) -> dict[str, Any]:
 
 def environment_differences(lock: Mapping[str, Any]) -> list[str]:
     """Before a locked rebuild: inputs and tools must be what the lock recorded."""
-    diffs = []
-    for path, digest in lock["inputs"].items():
-        if not Path(path).is_file():
-            diffs.append(f"input {path} is missing")
-        elif fileio.sha256_file(path) != digest:
-            diffs.append(f"input {path} differs (sha256 {digest[:12]} in the lock, {fileio.sha256_file(path)[:12]} here)")
+    diffs = records.file_changes(lock["inputs"], records.hash_files(lock["inputs"]), "input",
+                                 changed="differs from the lock")
     here = tool_versions()
     for tool, version in lock["tools"].items():
         if here.get(tool) != version:
@@ -95,24 +86,22 @@ def environment_differences(lock: Mapping[str, Any]) -> list[str]:
 
 def output_differences(lock: Mapping[str, Any], target_dir: Path) -> list[str]:
     """After a locked rebuild: every reproducible output must have the locked bytes."""
-    now = {p.relative_to(target_dir).as_posix(): fileio.sha256_file(p) for p in output_files(target_dir)}
-    diffs = []
-    for rel, digest in lock["outputs"].items():
-        if not reproducible(rel):
-            continue
-        if rel not in now:
-            diffs.append(f"output {rel} was not produced")
-        elif now[rel] != digest:
-            diffs.append(f"output {rel} differs from the lock")
-    diffs += [f"output {rel} is not in the lock" for rel in now if rel not in lock["outputs"] and reproducible(rel)]
-    return diffs
+    from tao2ds.artifacts.manifest import MANIFEST
+
+    manifest = fileio.read_json(target_dir / MANIFEST)
+    names = {*manifest["outputs"], MANIFEST, *lock["outputs"]}
+    now = {rel: h for rel, h in records.hash_files(target_dir / rel for rel in names).items()}
+    now = {Path(p).relative_to(target_dir).as_posix(): h for p, h in now.items()}
+    keep = lambda d: {r: h for r, h in d.items() if reproducible(r)}  # noqa: E731
+    return records.file_changes(keep(lock["outputs"]), keep(now), "output", changed="differs from the lock")
 
 
-def check_outputs(lock_path: str, target_dir: Path) -> None:
+def check_outputs(manifest: Path, lock_path: str) -> None:
+    target_dir = manifest.parent
     diffs = output_differences(read_lock(lock_path), target_dir)
     if diffs:
         raise LockMismatch(f"the rebuild of {target_dir.name} does not match {lock_path}:\n  - " + "\n  - ".join(diffs))
-    print(f"lock: {target_dir.name} rebuilt exactly as {lock_path} records")
+    logger.info("lock: %s rebuilt exactly as %s records", target_dir.name, lock_path)
 
 
 def locked_config(lock: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:

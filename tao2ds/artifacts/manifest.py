@@ -1,64 +1,73 @@
-"""The per-target manifest: what was built, from what, for which label order."""
+"""The per-target manifest: what was built, from what, for which label order.
+
+Its ``config``, ``inputs`` and ``outputs`` are the target build's record (``tao2ds.core.records``):
+the config that determines the artifacts, the user's input files with their hashes, and every
+artifact in the folder with its hash. The stale-build check, ``doit launch``/``verify``/``bundle``
+and the lock read it; a file in the folder that is not in ``outputs`` is not part of the build.
+"""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import yaml
 
 from tao2ds import __version__
-from tao2ds.core import fileio
-from tao2ds.artifacts.layout import CommonLayout, TargetLayout
-from tao2ds.steps.model import labels_for, output_order
+from tao2ds.core import fileio, records
+from tao2ds.model.labels import Labels
+
+MANIFEST = "manifest.json"
+RESOLVED_CONFIG = "config.yaml"
 
 
-def _rel(path: Optional[Path], base: Path) -> Optional[str]:
-    return os.path.relpath(path, base) if path is not None and Path(path).exists() else None
+def target_record(config: Mapping[str, Any], inputs: Mapping[str, str], outputs: Mapping[str, str]) -> records.StepRecord:
+    """The record of a whole target build (kind "target")."""
+    return records.StepRecord(kind="target", params=records.params_of(config), inputs=dict(inputs),
+                              outputs=dict(outputs), code="")
 
 
-def input_hashes(paths: Iterable[str | Path]) -> dict[str, str]:
-    return {str(p): fileio.sha256_file(p) for p in sorted({str(p) for p in paths})}
+def record_of(manifest: Mapping[str, Any]) -> records.StepRecord:
+    return target_record(manifest["config"], manifest["inputs"], manifest.get("outputs", {}))
 
 
-def build_manifest(
-    layout: TargetLayout, common: CommonLayout, config: Mapping[str, Any], inputs: Iterable[str | Path],
-    engine_note: Optional[str] = None,
-) -> dict[str, Any]:
-    root = layout.root
-    info = fileio.read_json(common.model_json)
-    sidecar = layout.engine_sidecar if layout.engine_sidecar.exists() else None
-    order, order_source = output_order(info, sidecar)
-    labels = labels_for(info, order)
-    int8 = layout.precision == "int8"
+def build_manifest(*, target: str, precision: str, int8_route: Optional[str], artifacts: Mapping[str, Optional[str]],
+                   engine_file_name: str, engine_note: Optional[str], labels: Labels, order: Sequence[str],
+                   order_source: str, preprocessing: Mapping[str, Any], config: Mapping[str, Any],
+                   inputs: Mapping[str, str], outputs: Mapping[str, str]) -> dict[str, Any]:
     return {
         "tao2ds_version": __version__,
-        "target": root.name,
-        "precision": layout.precision,
-        "int8_route": layout.int8_route,
-        "artifacts": {
-            "onnx": _rel(layout.onnx, root),
-            "labels": _rel(layout.labels, root),
-            "nvinfer_config": _rel(layout.nvinfer_config, root),
-            "app_config": _rel(layout.app_config, root),
-            "calibration_cache": _rel(layout.calibration_cache, root) if int8 else None,
-            "qdq_onnx": _rel(layout.qdq_onnx, root) if int8 else None,
-            "engine": _rel(layout.engine, root),
-            "engine_sidecar": _rel(sidecar, root),
-        },
-        "engine_file_name": layout.engine.name,
+        "target": target,
+        "precision": precision,
+        "int8_route": int8_route,
+        "artifacts": dict(artifacts),
+        "engine_file_name": engine_file_name,
         "engine_note": engine_note,
         "label_tasks": list(labels.tasks),
         "label_order_source": order_source,
-        "output_order": order,
-        "preprocessing": fileio.read_json(common.preprocessing_json),
+        "output_order": list(order),
+        "preprocessing": dict(preprocessing),
         "config": dict(config),
-        "inputs": input_hashes(inputs),
+        "inputs": dict(inputs),
+        "outputs": dict(outputs),
     }
 
 
-def write_manifest(layout: TargetLayout, common: CommonLayout, config: Mapping[str, Any], inputs: list[str],
-                   engine_note: Optional[str] = None) -> None:
-    manifest = build_manifest(layout, common, config, inputs, engine_note)
-    fileio.write_text(layout.resolved_config, yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True))
-    fileio.write_json(layout.manifest, manifest)
+def write_resolved_config(config: Mapping[str, Any], out: Path) -> None:
+    """config.yaml: the composed config that determined the artifacts, for a person to read."""
+    fileio.write_text(out, yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True))
+
+
+def read_manifest(build_dir: Path) -> dict[str, Any]:
+    from tao2ds.core.errors import StaleBuildError
+
+    path = build_dir / MANIFEST
+    if not path.is_file():
+        raise StaleBuildError(f"{build_dir} has no {MANIFEST}: build it first (doit build target={build_dir.name})",
+                              file=path)
+    try:
+        data = fileio.read_json(path)
+        record_of(data)
+        return data
+    except (ValueError, KeyError, TypeError) as e:
+        raise StaleBuildError(f"{path} is not a tao2ds manifest ({e}); rebuild with doit build target={build_dir.name}",
+                              file=path) from None

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -62,6 +63,11 @@ class Composed:
 
     cfg: DictConfig  # typed (structured) config
     target: str
+
+    @cached_property
+    def obj(self):
+        """The schema's dataclass objects (``RootConfig``), enums as members: typed values."""
+        return OmegaConf.to_object(self.cfg)
 
     def to_dict(self) -> dict:
         return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
@@ -194,9 +200,10 @@ class ComposeCache:
         data = self.entries.get(self._key(overrides))
         if data is None:
             return None
-        cfg = OmegaConf.create(data)
-        OmegaConf.set_readonly(cfg, True)
-        return Composed(cfg=cfg, target=str(cfg.target.name))
+        try:
+            return validate(data)  # typed again (enums, dataclasses), without Hydra's composition
+        except ConfigError:
+            return None  # an entry from an older schema: compose afresh
 
     def put(self, overrides: list[str], composed: Composed) -> None:
         self.entries[self._key(overrides)] = composed.to_dict()

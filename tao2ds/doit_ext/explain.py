@@ -1,61 +1,49 @@
 """`doit explain target=T`: for every task, "up to date", "cached", or exactly why it will run.
 
-Run by the doit command plugin in tao2ds/doit_plugins.py, so it sees the same tasks and state DB as
-`doit build`. It reads doit's own up-to-date verdict and adds what doit cannot say: which config
-key changed from what to what, and whether the artifact cache would restore the outputs.
+A doit command plugin (registered in pyproject.toml), so it sees the same tasks and state DB as
+`doit build`. It takes doit's own up-to-date verdict and, for the reasons, compares the record
+saved at the task's last run with the record the task's ``Step`` (in its ``meta``) would make
+now — the same vocabulary the stale-build check and the lock check use.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from tao2ds.artifacts.freshness import config_differences
-from tao2ds.doit_ext.step import cached_step, params_unchanged
+from doit.cmd_base import DoitCmdBase
+
+from tao2ds.core import records
+from tao2ds.core.cache import ArtifactCache
+from tao2ds.core.report import reported
+from tao2ds.core.step import Step
+from tao2ds.doit_ext.step import code_digest, saved_record
+
+_NOT_STEPS = ("build", "launch", "verify", "bundle")
 
 
-def _params_checker(task) -> params_unchanged | None:
-    for item in task.uptodate:
-        obj = item[0] if isinstance(item, tuple) else item
-        if isinstance(obj, params_unchanged):
-            return obj
-    return None
+def step_of(task) -> Step | None:
+    return (task.meta or {}).get("step")
 
 
-def _cache_kwargs(task) -> dict[str, Any] | None:
-    for action in task.actions:
-        if getattr(action, "py_callable", None) is cached_step:
-            return action.kwargs
-    return None
-
-
-def _would_restore(kw: dict[str, Any]) -> bool:
-    from tao2ds.core.cache import ArtifactCache, cache_key
-    from tao2ds.core.fileio import sha256_file
-
-    if not kw.get("cache") or not all(Path(f).is_file() for f in kw["file_dep"]):
+def _would_restore(step: Step, cache: Any) -> bool:
+    if not cache or not step.cacheable or not all(p.is_file() for p in step.input_files()):
         return False
-    key = cache_key(kw["kind"], kw["params"], [sha256_file(f) for f in kw["file_dep"]])
-    return ArtifactCache(*kw["cache"]).has(key)
+    return ArtifactCache(*cache).has(step.record(code_digest(), with_outputs=False).key())
 
 
 def reasons_for(task, status, saved: dict[str, Any]) -> list[str]:
-    r = status.reasons
-    out: list[str] = []
-    checker = _params_checker(task)
-    if checker is not None and any(u[0] is checker for u in r.get("uptodate_false") or []):
-        old = saved.get("_params")
-        if old is None:
-            out.append("never built with this state DB")
-        else:
-            diffs = config_differences(old, checker.params)
-            out += [("tao2ds code changed" if d.startswith("tao2ds_code") else f"config {d}") for d in diffs]
-    for key, text in (("missing_target", "output missing"), ("changed_file_dep", "input changed"),
-                      ("added_file_dep", "new input"), ("removed_file_dep", "input dropped"),
-                      ("missing_file_dep", "input not built yet")):
-        out += [f"{text}: {f}" for f in r.get(key) or []]
-    if r.get("checker_changed"):
-        out.append("file checker changed")
-    return out or ["doit says it must run"]
+    step = step_of(task)
+    if step is None:
+        return ["doit says it must run"]
+    old = saved_record(saved)
+    if old is None:
+        return ["never built with this state DB"]
+    now = records.StepRecord(kind=step.kind, params=step.recorded_params(),
+                             inputs=records.hash_files(step.input_files()),
+                             outputs=records.hash_files(step.output_files()), code=code_digest())
+    why = records.differences(old, now, outputs=True)
+    missing = status.reasons.get("missing_file_dep") or []
+    why += [f"input {f} not built yet" for f in missing if f"input {f} missing" not in why]
+    return why or ["doit says it must run"]
 
 
 def topological(task_list) -> list:
@@ -83,20 +71,33 @@ def explain_lines(task_list, dep_manager) -> list[str]:
     will_run: dict[str, str] = {}  # target file -> task that rewrites it
     lines = []
     for task in topological(task_list):
-        if not task.actions or task.name.split(":")[0] in ("build", "launch", "verify", "bundle"):
+        if not task.actions or task.name.split(":")[0] in _NOT_STEPS:
             continue
         status = dep_manager.get_status(task, tasks, get_log=True)
         upstream = sorted({will_run[f] for f in task.file_dep if f in will_run})
-        kw = _cache_kwargs(task)
+        step = step_of(task)
         if status.status == "up-to-date" and not upstream:
             verdict = "up to date"
         elif status.status == "up-to-date":
             verdict = f"will run if {', '.join(upstream)} change(s) its output"
         else:
             why = reasons_for(task, status, dep_manager.get_values(task.name))
-            cached = kw is not None and not upstream and _would_restore(kw)
+            cached = step is not None and not upstream and _would_restore(step, task.meta.get("cache"))
             verdict = ("cached (restored without running): " if cached else "will run: ") + "; ".join(why)
             for t in task.targets:
                 will_run[t] = task.name
         lines.append(f"{task.name:<34} {verdict}")
     return lines
+
+
+class Explain(DoitCmdBase):
+    name = "explain"
+    doc_purpose = "say, for each task of the selected target(s), up to date / cached / why it will run"
+    doc_usage = "[target=T | targets=a,b] [key=value ...]"
+    doc_description = None
+    cmd_options = ()
+
+    def _execute(self, pos_args=None):
+        with reported():
+            self.outstream.write("\n".join(explain_lines(self.task_list, self.dep_manager)) + "\n")
+        return 0

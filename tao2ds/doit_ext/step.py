@@ -1,130 +1,91 @@
-"""Small doit helpers shared by the task generators."""
+"""A ``Step`` as a doit task: file_dep, targets, uptodate and the action all come from the one
+declaration, and the task's ``meta`` carries the step itself (``doit explain`` reads it there).
+
+After each run the action returns the step's record (``tao2ds.core.records``); doit keeps it with
+the task's values. A later run is up to date only if doit finds the inputs unchanged (file_dep)
+*and* the record's params and code are the current ones *and* every output still has the bytes
+recorded — an output edited or truncated by hand is rebuilt (or restored from the cache).
+"""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Optional
+from pathlib import Path
+from typing import Any, Iterable, Optional
 
-from tao2ds.core.errors import Tao2dsError
-from tao2ds.core.fileio import sha256_json
+from tao2ds.core import fileio, log, records
+from tao2ds.core.cache import ArtifactCache
+from tao2ds.core.report import report
+from tao2ds.core.step import Step
+
+logger = log.get(__name__)
+RECORD = "record"  # the doit value the record is saved under
 
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """Digest of the tao2ds sources: a new version of a step's code is a reason to rerun it
-    (doit, unlike Ninja, does not notice changed actions by itself)."""
-    import hashlib
-
+    (doit, unlike Ninja, does not notice changed actions by itself). Paths are relative so that
+    clones elsewhere share cache keys."""
     import tao2ds
 
-    h = hashlib.sha256()
     root = Path(tao2ds.__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())  # relative: clones elsewhere share keys
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    files = {p.relative_to(root).as_posix(): fileio.sha256_file(p) for p in sorted(root.rglob("*.py"))}
+    return records.digest(files)[:16]
 
 
-class params_unchanged:
-    """uptodate checker over the config subset a task uses.
+def saved_record(values: dict[str, Any]) -> Optional[records.StepRecord]:
+    data = values.get(RECORD) if values else None
+    try:
+        return records.StepRecord.from_json(data) if data else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
-    Like doit's ``config_changed`` but it stores the values themselves, not only a digest, so
-    ``doit explain`` can say which key changed and from what to what (DVC's params idea).
-    """
 
-    def __init__(self, params: dict[str, Any]):
-        self.params = params
-        self.digest = sha256_json(params)
+class record_current:
+    """doit uptodate: the saved record has this step's params and code, and its outputs are intact."""
 
-    def configure_task(self, task) -> None:
-        task.value_savers.append(lambda: {"_params": self.params, "_params_digest": self.digest})
+    def __init__(self, step: Step):
+        self.step = step
 
     def __call__(self, task, values) -> bool:
-        return values.get("_params_digest") == self.digest
+        old = saved_record(values)
+        if old is None or old.code != code_digest() or old.params != self.step.recorded_params():
+            return False
+        return records.hash_files(self.step.output_files()) == dict(old.outputs)
 
     def __repr__(self) -> str:
-        return f"params_unchanged({self.digest[:12]})"
+        return f"record_current({self.step.label})"
 
 
-def run_step(fn: Callable[..., Any], **kwargs: Any):
-    """Run a step; a user-facing error prints one clean message instead of a traceback."""
+def run_step(step: Step, cache: Optional[tuple]) -> Any:
+    """The action: restore the outputs from the artifact cache when the same work was done before
+    (here, or on any machine sharing ``cache.remote``); otherwise run the step and store them.
+    Returns the record for doit to keep, or False after reporting a failure."""
+    code = code_digest()
     try:
-        fn(**kwargs)
-    except Tao2dsError as e:
-        print(f"tao2ds: error: {e}", file=sys.stderr)
+        store = ArtifactCache(*cache) if cache and step.cacheable and step.outputs else None
+        key = step.record(code, with_outputs=False).key() if store else ""
+        if not (store and store.restore(key, step.output_files(), step.label)):
+            step.run()
+            if store:
+                store.store(key, step.output_files(), step.kind)
+        return {RECORD: step.record(code).to_json()}
+    except Exception as e:  # noqa: BLE001 - one reporter for every failure of a step
+        report(e)
         return False
-    return None
 
 
-def cached_step(fn: Callable[..., Any], kwargs: dict[str, Any], label: str, kind: str, params: dict[str, Any],
-                file_dep: list[str], targets: list[str], cache: Optional[tuple]) -> Any:
-    """Restore the outputs from the artifact cache when the same step ran before (here, or on any
-    machine sharing ``cache.remote``); otherwise run it and store what it wrote."""
-    from tao2ds.core.cache import ArtifactCache, cache_key
-    from tao2ds.core.fileio import sha256_file
-
-    if not cache or not targets:
-        return run_step(fn, **kwargs)
-    store = ArtifactCache(*cache)
-    key = cache_key(kind, params, [sha256_file(f) for f in file_dep])
-    paths = [Path(t) for t in targets]
-    if store.restore(key, paths, label):
-        return None
-    result = run_step(fn, **kwargs)
-    if result is None:
-        store.store(key, paths, kind)
-    return result
-
-
-def step(
-    name: str,
-    fn: Callable[..., Any],
-    *,
-    kwargs: dict[str, Any],
-    doc: str,
-    file_dep: Iterable[str | Path] = (),
-    targets: Iterable[str | Path] = (),
-    params: Optional[dict[str, Any]] = None,
-    task_dep: Iterable[str] = (),
-    extra_uptodate: Iterable[Any] = (),
-    kind: str,
-    cacheable: bool = True,
-) -> dict[str, Any]:
-    """A doit sub-task dict: content deps + config-subset deps + atomic targets, through the
-    artifact cache (``kind`` names the step for the cache key; by default the task's basename)."""
-    from tao2ds.doit_ext.context import cache_settings
-
-    full_params = {**(params or {}), "tao2ds_code": code_digest()}
-    deps, outs = sorted({str(p) for p in file_dep}), [str(p) for p in targets]
-    cached = {"fn": fn, "kwargs": kwargs, "label": f"{kind}:{name}", "kind": kind, "params": full_params,
-              "file_dep": deps, "targets": outs, "cache": cache_settings() if cacheable else None}
+def task(step: Step, cache: Optional[tuple], *, extra_uptodate: Iterable[Any] = (), **extra: Any) -> dict[str, Any]:
+    """doit's sub-task dict for ``step`` (named ``step.name`` under the generator's basename)."""
     return {
-        "name": name,
-        "doc": doc,
-        "actions": [(cached_step, [], cached)],
-        "file_dep": deps,
-        "targets": outs,
-        "uptodate": [params_unchanged(full_params), *extra_uptodate],
-        "task_dep": list(task_dep),
+        "name": step.name,
+        "doc": step.doc,
+        "actions": [(run_step, [step, cache])],
+        "file_dep": [str(p) for p in step.input_files()],
+        "targets": [str(p) for p in step.output_files()],
+        "uptodate": [record_current(step), *extra_uptodate],
+        "task_dep": list(step.after),
+        "meta": {"step": step, "cache": cache},
         "clean": True,
+        **extra,
     }
-
-
-def clean_errors(task_creator: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a task creator: a Tao2dsError while generating tasks ends doit with one clean line."""
-    import functools
-
-    @functools.wraps(task_creator)
-    def wrapper(*args: Any, **kwargs: Any):
-        try:
-            result = task_creator(*args, **kwargs)
-            if result is None or isinstance(result, dict):
-                return result
-            items = list(result)  # errors surface here, not inside doit's loader
-            return (item for item in items)  # doit wants a dict or a generator
-        except Tao2dsError as e:
-            print(f"tao2ds: error: {e}", file=sys.stderr)
-            raise SystemExit(3) from None
-
-    return wrapper

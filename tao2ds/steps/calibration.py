@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from functools import lru_cache
+from typing import Optional, Sequence
 
 from tao2ds.core import fileio
 from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
-from tao2ds.core.errors import Tao2dsError
+from tao2ds.core.errors import BuildError, ConfigError
+from tao2ds.core.step import Step
 from tao2ds.model.imageset import batch_iterator, list_images, select_for_calibration
-from tao2ds.steps.model import load_preprocessing
+from tao2ds.steps.model import load_preprocessing, stage_file
 
 
 def run_calibration(
-    onnx: str, images: str, preprocessing_json: Path, method: str, percentile: float,
-    batch_size: int, batches: Optional[int], out: Path,
+    onnx: Path, images: Sequence[Path], preprocessing_json: Path, method: str, percentile: float,
+    batch_size: int, out: Path,
 ) -> None:
+    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared)."""
     from tqdm import tqdm
 
     from tao2ds.calibration.collect import collect_ranges
 
     pp = load_preprocessing(preprocessing_json)
-    chosen = select_for_calibration(list_images(images), batch_size, batches, images)
+    chosen = list(images)
     passes = 1 if method == "max" else 2
     with tqdm(total=len(chosen) * passes, unit="img", desc=f"calibrate ({method})", file=sys.stderr,
               disable=None, mininterval=0.5) as bar:
@@ -30,7 +33,7 @@ def run_calibration(
             amax = collect_ranges(onnx, batch_iterator(chosen, pp, batch_size), method, percentile=percentile,
                                   progress=bar.update)
         except ValueError as e:
-            raise Tao2dsError(f"calibration failed: {e}") from None
+            raise BuildError(f"calibration failed: {e}") from None
     fileio.write_json(out, {
         "method": method,
         "percentile": percentile if method == "percentile" else None,
@@ -57,3 +60,53 @@ def write_qdq(onnx: str, calibration_json: Path, out: Path) -> None:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     write_qdq_model(onnx, load_amax(calibration_json), out)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+def image_set(ctx) -> str:
+    return ctx.cfg.calibration.images or ctx.cfg.model.calibration_images or ""
+
+
+@lru_cache(maxsize=4)
+def _chosen(spec: str, batch_size: int, batches: Optional[int]) -> tuple[Path, ...]:
+    return tuple(select_for_calibration(list_images(spec), batch_size, batches, spec))
+
+
+def chosen_images(ctx) -> tuple[Path, ...]:
+    """The images calibration reads: whole batches of the image set (every file is an input)."""
+    if not ctx.int8:
+        return ()
+    if not image_set(ctx):
+        raise ConfigError("precision=int8 needs calibration images: set calibration.images=<dir or list file>",
+                          key="calibration.images")
+    cal = ctx.cfg.calibration
+    return _chosen(image_set(ctx), cal.batch_size, cal.batches)
+
+
+def calibrate(ctx) -> Step:
+    c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
+    return Step("calibrate", "scales", run_calibration,
+                inputs={"onnx": Path(m.onnx), "preprocessing_json": c.preprocessing_json, "images": chosen_images(ctx)},
+                outputs={"out": c.calibration_json},
+                params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
+                config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
+                doc="calibration.json (per-tensor amax)")
+
+
+def qdq(ctx) -> Step:
+    c = ctx.common
+    return Step("qdq", "qdq", write_qdq, inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
+                outputs={"out": c.qdq_onnx}, doc="Q/DQ ONNX (explicit quantization)")
+
+
+def calibration_cache(ctx, tb) -> Step:
+    return Step("calibcache", f"{tb.name}:cache", write_calibration_cache,
+                inputs={"calibration_json": ctx.common.calibration_json}, outputs={"out": tb.layout.calibration_cache},
+                params={"trt_version": str(tb.cfg.target.tensorrt)}, config={"trt_version": "target.tensorrt"},
+                doc="calibration.cache")
+
+
+def stage_qdq(ctx, tb) -> Step:
+    return Step("stage-qdq", f"{tb.name}:qdq", stage_file, inputs={"src": ctx.common.qdq_onnx},
+                outputs={"dest": tb.layout.qdq_onnx}, doc="Q/DQ model next to its configs")

@@ -1,15 +1,19 @@
-"""Steps that write the two DeepStream config files of a target."""
+"""Steps that write a target's DeepStream files: nvinfer config, deepstream-app config, the
+user's detector config (rebased), and the local media the app config points at."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from tao2ds.core import fileio
-from tao2ds.deepstream.app import AppInputs, render_app_config
+from tao2ds.config.schema import PipelineConfig
+from tao2ds.core import fileio, records
 from tao2ds.core.errors import ConfigError
+from tao2ds.core.step import CONFIG, Step
 from tao2ds.deepstream import sources
-from tao2ds.deepstream.keyfile import render_keyfile
+from tao2ds.deepstream.app import AppInputs, render_app_config
+from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
 from tao2ds.deepstream.nvinfer import NvinferInputs, render_nvinfer_config
 from tao2ds.steps.model import load_preprocessing
 
@@ -20,83 +24,163 @@ PATH_KEYS = ("labelfile-path", "onnx-file", "model-engine-file", "int8-calib-fil
              "custom-lib-path", "mean-file", "model-file", "proto-file", "uff-file")
 
 
-def write_nvinfer_config(
-    model_json: Path, preprocessing_json: Path, out: Path, *, labels: Path, onnx: Path, engine: Path,
-    calib: Optional[Path], params: Mapping[str, Any],
-) -> None:
+@dataclass(frozen=True)
+class NvinferParams:
+    """What the nvinfer config takes besides the model analysis and preprocessing files."""
+
+    precision: str = field(metadata=CONFIG("precision.name"))
+    batch_size: int = field(metadata=CONFIG("model.batch_size"))
+    gpu_id: int = field(metadata=CONFIG("engine.gpu_id"))
+    gie_unique_id: int = field(metadata=CONFIG("pipeline.classifier_gie_id"))
+    interval: int = field(metadata=CONFIG("pipeline.interval"))
+    classifier_threshold: float = field(metadata=CONFIG("model.classifier_threshold"))
+    scaling_compute_hw: int = field(metadata=CONFIG("engine.scaling_compute_hw"))
+    dla_core: Optional[int] = field(metadata=CONFIG("engine.dla_core"))
+    secondary: bool  # detect_classify: the classifier runs on the detector's objects
+    operate_on_gie_id: Optional[int]
+    operate_on_class_ids: tuple[int, ...]
+    # files the config names, relative to its folder (the folder must be relocatable)
+    labels_file: str
+    onnx_file: str
+    engine_file: str
+    calib_file: Optional[str]
+
+
+def write_nvinfer_config(model_json: Path, preprocessing_json: Path, out: Path, p: NvinferParams) -> None:
     info = fileio.read_json(model_json)
-    rel = lambda p: os.path.relpath(p, out.parent) if p is not None else None  # noqa: E731
     text = render_nvinfer_config(NvinferInputs(
         preprocessing=load_preprocessing(preprocessing_json),
-        labels_file=rel(labels), onnx_file=rel(onnx), engine_file=rel(engine), calib_file=rel(calib),
+        labels_file=p.labels_file, onnx_file=p.onnx_file, engine_file=p.engine_file, calib_file=p.calib_file,
         output_names=[o["name"] for o in info["outputs"]],
-        precision=params["precision"], batch_size=params["batch_size"], gpu_id=params["gpu_id"],
-        gie_unique_id=params["gie_unique_id"], interval=params["interval"],
-        classifier_threshold=params["classifier_threshold"], scaling_compute_hw=params["scaling_compute_hw"],
-        secondary=params["secondary"], operate_on_gie_id=params.get("operate_on_gie_id"),
-        operate_on_class_ids=params.get("operate_on_class_ids") or (), dla_core=params.get("dla_core"),
+        precision=p.precision, batch_size=p.batch_size, gpu_id=p.gpu_id, gie_unique_id=p.gie_unique_id,
+        interval=p.interval, classifier_threshold=p.classifier_threshold, scaling_compute_hw=p.scaling_compute_hw,
+        secondary=p.secondary, operate_on_gie_id=p.operate_on_gie_id,
+        operate_on_class_ids=p.operate_on_class_ids, dla_core=p.dla_core,
     ), header=HEADER)
     fileio.write_text(out, text)
 
 
 def detector_files(src: Path) -> list[str]:
     """Relative paths in the detector config that must travel with it (copied beside it)."""
-    from tao2ds.deepstream.keyfile import read_keyfile
-
     groups = read_keyfile(src)
     if "property" not in groups:
-        raise ConfigError(f"{src}: a detector nvinfer config needs a [property] group")
+        raise ConfigError(f"{src}: a detector nvinfer config needs a [property] group",
+                          key="pipeline.detector.config", file=src)
     files = []
     for entries in groups.values():
         for key, value in entries:
             if key in PATH_KEYS and value and not os.path.isabs(value):
                 if not (src.parent / value).is_file():
                     raise ConfigError(f"{src}: {key}={value} does not exist at {src.parent / value}; "
-                                      "make it absolute if it lives on the device")
+                                      "make it absolute if it lives on the device",
+                                      key="pipeline.detector.config", file=src)
                 files.append(value)
     return files
 
 
-def stage_detector_config(src: Path, dest_dir: Path) -> None:
-    """Copy the user's detector nvinfer config into the target directory, rebasing relative paths.
-
-    Relative paths are copied beside it; absolute paths (files that live on the device, e.g. under
-    /opt/nvidia/deepstream) are kept as they are.
-    """
-    from tao2ds.deepstream.keyfile import read_keyfile
-
-    relative = set(detector_files(src))
-    out_groups = []
-    for group, entries in read_keyfile(src).items():
-        new = []
-        for key, value in entries:
-            if key in PATH_KEYS and value in relative:
-                fileio.copy_file(src.parent / value, dest_dir / Path(value).name)
-                value = Path(value).name
-            new.append((key, value))
-        out_groups.append((group, new))
-    text = render_keyfile(out_groups, header=(f"Copied from {src.name} by tao2ds; relative paths rebased.",))
-    fileio.write_text(dest_dir / src.name, text)
+def stage_detector_config(config: Path, referenced: Sequence[Path], out: Path, copies: Sequence[Path]) -> None:
+    """Copy the user's detector nvinfer config into the target folder, rebasing relative paths:
+    files it names relatively (``referenced``) are copied beside it (``copies``); absolute paths
+    (files that live on the device, e.g. under /opt/nvidia/deepstream) are kept as they are."""
+    for src, dest in zip(referenced, copies):
+        fileio.copy_file(src, dest)
+    relative = set(detector_files(config))
+    groups = []
+    for group, entries in read_keyfile(config).items():
+        groups.append((group, [(k, Path(v).name if k in PATH_KEYS and v in relative else v) for k, v in entries]))
+    text = render_keyfile(groups, header=(f"Copied from {config.name} by tao2ds; relative paths rebased.",))
+    fileio.write_text(out, text)
 
 
-def write_app_config(out: Path, *, params: Mapping[str, Any], classifier_config: Path, detector_config: Optional[Path]) -> None:
-    pipeline = params["pipeline"]
-    uris = [sources.staged_uri(s["uri"]) for s in pipeline["sources"]]
-    det_rel = os.path.relpath(detector_config, out.parent) if detector_config else None
+@dataclass(frozen=True)
+class AppParams:
+    pipeline: PipelineConfig = field(metadata=CONFIG("pipeline"))
+    platform: str = field(metadata=CONFIG("target.platform"))
+    deepstream: str = field(metadata=CONFIG("target.deepstream"))
+    deepstream_root: str = field(metadata=CONFIG("target.deepstream_root"))
+    nvenc: bool = field(metadata=CONFIG("target.gpu.nvenc"))
+    gpu_id: int = field(metadata=CONFIG("engine.gpu_id"))
+    batch_size: int = field(metadata=CONFIG("model.batch_size"))
+    classifier_config: str  # relative to the app config's folder
+    detector_config: Optional[str]
+
+
+def write_app_config(out: Path, p: AppParams) -> None:
+    pipeline: dict[str, Any] = records.plain(p.pipeline)
     text = render_app_config(AppInputs(
-        pipeline=pipeline, platform=params["platform"], deepstream=params["deepstream"],
-        deepstream_root=params["deepstream_root"], nvenc=params["nvenc"], gpu_id=params["gpu_id"],
-        batch_size=params["batch_size"], source_uris=uris,
-        classifier_config=os.path.relpath(classifier_config, out.parent), detector_config=det_rel,
+        pipeline=pipeline, platform=p.platform, deepstream=p.deepstream, deepstream_root=p.deepstream_root,
+        nvenc=p.nvenc, gpu_id=p.gpu_id, batch_size=p.batch_size,
+        source_uris=[sources.staged_uri(s["uri"]) for s in pipeline["sources"]],
+        classifier_config=p.classifier_config, detector_config=p.detector_config,
     ), header=HEADER)
     fileio.write_text(out, text)
 
 
-def stage_sources(source_list: Sequence[Mapping[str, Any]], media_dir: Path) -> None:
-    for s in source_list:
-        if sources.is_local(s["uri"]):
-            files = sources.local_files(s["uri"])
-            if not files:
-                raise ConfigError(f"source {s['uri']}: file not found (relative paths are relative to the project)")
-            for path in files:
-                fileio.copy_file(path, media_dir / path.name)
+def stage_media(files: Sequence[Path], staged: Sequence[Path]) -> None:
+    """Copy local sources (videos, image-sequence frames) into the target's media folder."""
+    for src, dest in zip(files, staged):
+        fileio.copy_file(src, dest)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+def _rel(path: Optional[Path], base: Path) -> Optional[str]:
+    return os.path.relpath(path, base) if path is not None else None
+
+
+def local_media(tb) -> list[Path]:
+    return [f for s in tb.cfg.pipeline.sources if sources.is_local(s.uri) for f in sources.local_files(s.uri)]
+
+
+def media(ctx, tb) -> Step:
+    files = local_media(tb)
+    return Step("stage-media", f"{tb.name}:media", stage_media, inputs={"files": tuple(files)},
+                outputs={"staged": tuple(tb.layout.media_dir / f.name for f in files)}, doc="local video sources")
+
+
+def detector_source(tb) -> Optional[Path]:
+    det = tb.cfg.pipeline.detector.config if str(tb.cfg.pipeline.topology) == "detect_classify" else None
+    return Path(det) if det else None
+
+
+def detector(ctx, tb) -> Optional[Step]:
+    src = detector_source(tb)
+    if src is None:
+        return None
+    referenced = [src.parent / f for f in detector_files(src)]
+    d = tb.layout.detector_dir
+    return Step("stage-detector", f"{tb.name}:detector", stage_detector_config,
+                inputs={"config": src, "referenced": tuple(referenced)},
+                outputs={"out": d / src.name, "copies": tuple(d / f.name for f in referenced)},
+                doc="detector nvinfer config, rebased")
+
+
+def nvinfer(ctx, tb) -> Step:
+    cfg, L = tb.cfg, tb.layout
+    secondary = str(cfg.pipeline.topology) == "detect_classify"
+    base = L.nvinfer_config.parent
+    p = NvinferParams(
+        precision=str(cfg.precision.name), batch_size=cfg.model.batch_size, gpu_id=cfg.engine.gpu_id,
+        gie_unique_id=cfg.pipeline.classifier_gie_id, interval=cfg.pipeline.interval,
+        classifier_threshold=cfg.model.classifier_threshold, scaling_compute_hw=cfg.engine.scaling_compute_hw,
+        dla_core=cfg.engine.dla_core, secondary=secondary,
+        operate_on_gie_id=cfg.pipeline.detector.gie_unique_id if secondary else None,
+        operate_on_class_ids=tuple(cfg.pipeline.detector.class_ids) if secondary else (),
+        labels_file=_rel(L.labels, base), onnx_file=_rel(L.deployed_onnx, base), engine_file=_rel(L.engine, base),
+        calib_file=_rel(L.calibration_cache, base) if L.int8_route == "cache" else None,
+    )
+    return Step("nvinfer", tb.name, write_nvinfer_config,
+                inputs={"model_json": ctx.common.model_json, "preprocessing_json": ctx.common.preprocessing_json},
+                outputs={"out": L.nvinfer_config}, params={"p": p}, config={"p": "nvinfer"},
+                doc="config_infer_multitask.txt")
+
+
+def appconfig(ctx, tb) -> Step:
+    o, L, det = tb.obj, tb.layout, detector_source(tb)
+    base = L.app_config.parent
+    p = AppParams(pipeline=o.pipeline, platform=str(o.target.platform), deepstream=o.target.deepstream,
+                  deepstream_root=o.target.deepstream_root, nvenc=o.target.gpu.nvenc, gpu_id=o.engine.gpu_id,
+                  batch_size=o.model.batch_size, classifier_config=_rel(L.nvinfer_config, base),
+                  detector_config=_rel(L.detector_dir / det.name, base) if det else None)
+    return Step("appconfig", tb.name, write_app_config, outputs={"out": L.app_config}, params={"p": p},
+                config={"p": "app"}, doc="deepstream_app.txt")

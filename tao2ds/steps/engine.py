@@ -6,13 +6,15 @@ rebuild says why ("TensorRT 10.3.0 → 10.4.0", "calibration cache changed").
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping, Optional
 
-from tao2ds.core import fileio
+from tao2ds.core import fileio, log, records
+from tao2ds.core.step import Step
+
+logger = log.get(__name__)
 
 _PROBES: dict[tuple, Any] = {}  # one probe per builder and process: uptodate check and action share it
 
@@ -79,8 +81,8 @@ def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str]
 class engine_current:
     """doit uptodate: the engine exists and its sidecar key equals the key for the probed builder."""
 
-    def __init__(self, spec: EngineSpec):
-        self.spec = spec
+    def __init__(self, step: Step):
+        self.spec = step.params["spec"]
 
     def __call__(self, task, values) -> bool:
         from tao2ds.core.errors import Tao2dsError
@@ -93,22 +95,24 @@ class engine_current:
             return False  # the action runs, meets the same problem and reports it cleanly
 
 
-def build_engine(spec: EngineSpec) -> None:
+def build_engine(onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path,
+                 spec: EngineSpec) -> None:
+    """The engine step: the files are the spec's (declared once, in ``engine_step``)."""
     from tao2ds.core.cache import ArtifactCache
     from tao2ds.engine.key import key_of_fields, sidecar_path, write_sidecar
     from tao2ds.engine.types import EngineRequest
 
     builder, env, fields, reasons, why = engine_status(spec)
-    print(f"engine: {why}", file=sys.stderr)
+    logger.info("engine: %s", why)
     if not reasons:
-        print(f"engine: {spec.engine.name} is up to date", file=sys.stderr)
+        logger.info("engine: %s is up to date", spec.engine.name)
         return
     targets = [spec.engine, sidecar_path(spec.engine)]
     store = ArtifactCache(*spec.cache) if spec.cache else None
     key = key_of_fields(fields)
     if store and store.restore(key, targets, f"engine {spec.engine.name}"):
         return
-    print(f"engine: building {spec.engine.name} with {builder.name} because {'; '.join(reasons)}", file=sys.stderr)
+    logger.info("engine: building %s with %s because %s", spec.engine.name, builder.name, "; ".join(reasons))
     info = fileio.read_json(spec.model_json)
     req = EngineRequest(
         onnx=spec.onnx, engine_out=spec.engine, precision=spec.precision, input_name=info["input"]["name"],
@@ -136,3 +140,60 @@ class _session:
     def __exit__(self, *exc):
         if hasattr(self.builder, "__exit__"):
             self.builder.__exit__(*exc)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+def engine_spec(ctx, tb) -> EngineSpec:
+    cfg, L = tb.cfg, tb.layout
+    return EngineSpec(
+        builder=str(cfg.engine.builder), target=tb.composed.to_dict()["target"], known_hosts=cfg.engine.known_hosts,
+        onnx=L.deployed_onnx, calib_cache=L.calibration_cache if L.int8_route == "cache" else None,
+        engine=L.engine, model_json=ctx.common.model_json, precision=L.precision,
+        batch_size=cfg.model.batch_size, workspace_mib=cfg.engine.workspace_mib, dla_core=cfg.engine.dla_core,
+        timing_cache=L.timing_cache if cfg.engine.timing_cache else None, cache=ctx.cache,
+    )
+
+
+_CHOICES: dict[str, tuple[str, str]] = {}
+
+
+def choice(spec: EngineSpec) -> tuple[str, str]:
+    """(builder name, why) — probed once per process."""
+    key = records.canonical_json(spec)
+    if key not in _CHOICES:
+        builder, why = chosen_builder(spec)
+        _CHOICES[key] = (builder.name, why)
+    return _CHOICES[key]
+
+
+def builds_engine(ctx, tb) -> bool:
+    return choice(engine_spec(ctx, tb))[0] != "deepstream"
+
+
+def engine_outputs(ctx, tb) -> list[Path]:
+    return [tb.layout.engine, tb.layout.engine_sidecar] if builds_engine(ctx, tb) else []
+
+
+def engine_note(ctx, tb) -> Optional[str]:
+    if builds_engine(ctx, tb):
+        return None
+    L = tb.layout
+    return (f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
+            f"{L.deployed_onnx.name} at first start on the device, into model-engine-file, and reuses it after")
+
+
+def say(text: str) -> None:
+    logger.info("engine: %s", text)
+
+
+def engine(ctx, tb) -> Step:
+    spec = engine_spec(ctx, tb)
+    name, why = choice(spec)
+    if not builds_engine(ctx, tb):
+        return Step("engine-note", tb.name, say, params={"text": f"{tb.name}: {why}"}, cacheable=False,
+                    doc="no engine here: DeepStream builds it on the device")
+    return Step("engine", tb.name, build_engine,
+                inputs={"onnx": spec.onnx, "model_json": spec.model_json, "calib_cache": spec.calib_cache},
+                outputs={"engine": spec.engine, "sidecar": tb.layout.engine_sidecar},
+                params={"spec": spec}, cacheable=False, doc=f"engine via {name}")

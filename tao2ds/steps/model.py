@@ -1,19 +1,25 @@
-"""The build steps: read inputs, call the pure functions, write one artifact atomically.
+"""Model steps: read the graph and classmap once, derive preprocessing, write each target's labels.
 
-doit tasks (``tasks/``) call these; each takes plain values so it can be run and tested alone.
+Each step function reads exactly the files its ``Step`` declares and writes its outputs atomically;
+the declaration beside it (``analyze(ctx)``, …) is the only place its inputs and params are named.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.core import fileio
+from tao2ds.core import records
+from tao2ds.core.step import Step
+
+from tao2ds.core import fileio, log
 from tao2ds.core.errors import ModelError
 from tao2ds.deepstream.labels import render_labels
 from tao2ds.model.labels import build_labels, class_dim, load_classmap
 from tao2ds.model.onnx_io import read_graph_io
 from tao2ds.model.preprocess import Preprocessing, resolve_preprocessing, spec_input_size
 from tao2ds.model.tao_spec import load_spec
+
+logger = log.get(__name__)
 
 
 def analyze_model(onnx: str, classmap: str, out: Path) -> None:
@@ -31,8 +37,9 @@ def analyze_model(onnx: str, classmap: str, out: Path) -> None:
     })
 
 
-def write_preprocessing(model_json: Path, spec: Optional[str], override: Mapping[str, Any], scaling_filter: int, out: Path) -> None:
+def write_preprocessing(model_json: Path, spec: Optional[Path], override: Any, scaling_filter: int, out: Path) -> None:
     info = fileio.read_json(model_json)
+    override = records.plain(override)  # the schema's PreprocessingOverride, enums as their names
     parsed = load_spec(spec) if spec else None
     dims = tuple(info["infer_dims"])
     declared = spec_input_size(parsed)
@@ -74,12 +81,41 @@ def write_labels(model_json: Path, engine_sidecar: Optional[Path], out: Path) ->
     info = fileio.read_json(model_json)
     order, source = output_order(info, engine_sidecar)
     if source == "engine":
-        print(f"labels: the engine orders its outputs {order}, unlike the ONNX graph; labels follow the engine")
+        logger.info("labels: the engine orders its outputs %s, unlike the ONNX graph; labels follow the engine", order)
     fileio.write_text(out, render_labels(labels_for(info, order).classes))
 
 
-def stage_file(src: str | Path, dest: Path) -> None:
-    src = Path(src)
-    if not src.is_file():
-        raise ModelError(f"input file not found: {src}")
+def stage_file(src: Path, dest: Path) -> None:
+    """Copy an input beside the configs that name it (a target folder must be self-contained)."""
+    if not Path(src).is_file():
+        raise ModelError(f"input file not found: {src}", file=src)
     fileio.copy_file(src, dest)
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+def analyze(ctx) -> Step:
+    m, c = ctx.cfg.model, ctx.common
+    return Step("analyze", "model", analyze_model, inputs={"onnx": Path(m.onnx), "classmap": Path(m.classmap)},
+                outputs={"out": c.model_json}, doc="graph inputs/outputs and label lines in graph order")
+
+
+def preprocess(ctx) -> Step:
+    m, c = ctx.targets[0].obj.model, ctx.common
+    return Step("preprocess", "model", write_preprocessing,
+                inputs={"model_json": c.model_json, "spec": Path(m.spec) if m.spec else None},
+                outputs={"out": c.preprocessing_json},
+                params={"override": m.preprocessing, "scaling_filter": m.scaling_filter},
+                config={"override": "model.preprocessing", "scaling_filter": "model.scaling_filter"},
+                doc="net-scale-factor, offsets, model-color-format, infer-dims")
+
+
+def stage_model(ctx, tb) -> Step:
+    return Step("stage-model", f"{tb.name}:model", stage_file, inputs={"src": Path(tb.cfg.model.onnx)},
+                outputs={"dest": tb.layout.onnx}, doc="the ONNX model next to its configs")
+
+
+def labels(ctx, tb, engine_sidecar: Optional[Path]) -> Step:
+    return Step("labels", tb.name, write_labels,
+                inputs={"model_json": ctx.common.model_json, "engine_sidecar": engine_sidecar},
+                outputs={"out": tb.layout.labels}, doc="labels file")

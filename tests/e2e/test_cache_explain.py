@@ -15,11 +15,11 @@ def test_explain_names_the_changed_key_and_the_cache(tmp_path):
     run("build", cache)
     assert set(_explain(run, cache).values()) == {"up to date"}
     why = _explain(run, cache, "model.classifier_threshold=0.7")
-    assert why["nvinfer:x86_dgpu"] == "will run: config classifier_threshold: 0.5 → 0.7"
+    assert why["nvinfer:x86_dgpu"] == "will run: config model.classifier_threshold: 0.5 → 0.7"
     assert why["labels:x86_dgpu"] == "up to date" and why["appconfig:x86_dgpu"] == "up to date"
     run("build", cache, "model.classifier_threshold=0.7")
     why = _explain(run, cache)  # back to 0.5: that output is in the cache
-    assert why["nvinfer:x86_dgpu"].startswith("cached (restored without running): config classifier_threshold: 0.7 → 0.5")
+    assert why["nvinfer:x86_dgpu"].startswith("cached (restored without running): config model.classifier_threshold: 0.7 → 0.5")
 
 
 def test_second_clone_restores_everything_from_a_shared_remote(tmp_path):

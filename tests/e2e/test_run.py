@@ -1,5 +1,6 @@
 """doit launch / verify on the bundled sample through the CPU reference pipeline (issue: run what was built)."""
 import csv
+import hashlib
 import json
 import os
 import stat
@@ -62,7 +63,7 @@ def test_verify_catches_config_mistakes(tmp_path, mistake):
 
 def test_verify_catches_swapped_label_lines(tmp_path):
     from pipelines.verify import verify
-    from tao2ds.core.errors import VerifyFailed
+    from tao2ds.core.errors import StaleBuildError, VerifyFailed
     from tests.conftest import DoitRun
 
     run = DoitRun(tmp_path)
@@ -70,8 +71,15 @@ def test_verify_catches_swapped_label_lines(tmp_path):
     labels = run.build / "x86_dgpu" / "labels.txt"
     lines = labels.read_text().splitlines()
     labels.write_text("\n".join(reversed(lines)) + "\n")  # classmap order instead of output order
+    args = (run.build / "x86_dgpu", SAMPLE / "validation" / "labels.csv", SAMPLE / "validation" / "images", 0.95)
+    with pytest.raises(StaleBuildError, match="output labels.txt edited"):
+        verify(*args)  # a hand edit is refused before anything runs
+    manifest = run.build / "x86_dgpu" / "manifest.json"  # as if the builder itself had written them so
+    m = json.loads(manifest.read_text())
+    m["outputs"]["labels.txt"] = hashlib.sha256(labels.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(m))
     with pytest.raises(VerifyFailed):
-        verify(run.build / "x86_dgpu", SAMPLE / "validation" / "labels.csv", SAMPLE / "validation" / "images", 0.95)
+        verify(*args)
 
 
 def test_missing_and_unplayable_sources(tmp_path):
@@ -103,7 +111,7 @@ def test_stale_build_refuses_to_run(tmp_path, sample_build):
     m = json.loads((copy / "manifest.json").read_text())
     m["inputs"][next(iter(m["inputs"]))] = "0" * 64
     (copy / "manifest.json").write_text(json.dumps(m))
-    with pytest.raises(StaleBuildError, match="changed since the build"):
+    with pytest.raises(StaleBuildError, match=r"input \S+ changed"):
         reference.run(copy)
 
 

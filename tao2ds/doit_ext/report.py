@@ -1,0 +1,48 @@
+"""What doit prints for tao2ds beyond task names: the end-of-build summary, and actions that run
+a pipeline through the one error reporter."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from tao2ds.artifacts.manifest import read_manifest
+from tao2ds.core import log
+from tao2ds.core.report import report, reported
+
+logger = log.get(__name__)
+
+
+def report_build(layouts) -> None:
+    """One line per target: where its build is and what it holds."""
+    for L in layouts:
+        m = read_manifest(L.root)
+        a = m["artifacts"]
+        engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""
+        logger.info("%s (%s) -> %s/: %s [%s], %s, %s%s; engine: %s", m["target"], m["precision"], L.root, a["labels"],
+                    ", ".join(m["label_tasks"]), a["nvinfer_config"], a["app_config"], extra, engine)
+
+
+def run_action(fn: Callable[..., Any], **kwargs: Any):
+    """A doit action that reports a failure once, cleanly, and fails the task."""
+    try:
+        fn(**kwargs)
+    except Exception as e:  # noqa: BLE001 - the one reporter decides how to show it
+        report(e)
+        return False
+    return None
+
+
+def reporting(task_creator: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a task creator: an error while generating tasks ends doit with one clean paragraph."""
+
+    @functools.wraps(task_creator)
+    def wrapper(*args: Any, **kwargs: Any):
+        with reported():
+            result = task_creator(*args, **kwargs)
+            if result is None or isinstance(result, dict):
+                return result
+            items = list(result)  # errors surface here, not inside doit's loader
+        return (item for item in items)  # doit wants a dict or a generator
+
+    return wrapper
