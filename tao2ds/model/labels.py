@@ -14,6 +14,19 @@ from tao2ds.core.errors import ModelError
 
 MAX_LABEL_BYTES = 127  # nvinfer copies labels into a 128-byte buffer (MAX_LABEL_SIZE)
 _SEPARATORS = "/_:.-"
+# Everything str.splitlines() splits on: a name holding one would end its labels-file / config line early.
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def name_problem(name: str) -> str | None:
+    """Why a model name (class, task, tensor) cannot go into nvinfer's ';'-separated, line-based files."""
+    if "\0" in name:
+        return "contains a NUL character"
+    if ";" in name:
+        return "contains ';', the separator of nvinfer's lists (labels file, output-blob-names)"
+    if any(c in LINE_BREAKS for c in name):
+        return "contains a line break"
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,8 +47,28 @@ def load_classmap(path: str | Path) -> dict[str, list[str]]:
         raise ModelError(f"{path}: not valid JSON ({e})") from None
     mapping = raw.get("class_mapping") if isinstance(raw, dict) else None
     if not isinstance(mapping, dict) or not mapping:
-        raise ModelError(f'{path}: expected TAO\'s {{"tasks": [...], "class_mapping": {{task: {{"0": name}}}}}}')
+        raise ModelError(f'{path}: expected TAO\'s {{"tasks": [...], "class_mapping": {{task: {{"0": name}}}}}}',
+                         file=path)
+    for task in mapping:
+        problem = name_problem(task)
+        if problem:
+            raise ModelError(f"{path}: task name {task!r} in class_mapping {problem}; rename the task", file=path,
+                             value=task)
+    _check_tasks_list(path, raw.get("tasks"), mapping)
     return {task: _classes_in_index_order(path, task, classes) for task, classes in mapping.items()}
+
+
+def _check_tasks_list(path, tasks, mapping: dict) -> None:
+    """TAO's ``tasks`` list (optional here) must only name tasks that ``class_mapping`` defines."""
+    if tasks is None:
+        return
+    if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
+        raise ModelError(f"{path}: 'tasks' must be a list of task names, got {tasks!r}", file=path, value=tasks)
+    missing = [t for t in tasks if t not in mapping]
+    if missing:
+        raise ModelError(f"{path}: 'tasks' names {', '.join(repr(t) for t in missing)}, which class_mapping does not "
+                         f"define (class_mapping has: {', '.join(repr(t) for t in mapping)})", file=path,
+                         value=missing[0])
 
 
 def _classes_in_index_order(path, task: str, classes) -> list[str]:
@@ -48,21 +81,27 @@ def _classes_in_index_order(path, task: str, classes) -> list[str]:
     if sorted(by_index) != list(range(len(by_index))):
         raise ModelError(f"{path}: class_mapping['{task}'] indices must be 0..{len(by_index) - 1}, got {sorted(by_index)}")
     names = [by_index[i] for i in range(len(by_index))]
+    first: dict[str, int] = {}
     for i, name in enumerate(names):
         _check_label(path, task, i, name)
+        if name in first:
+            raise ModelError(f"{path}: class_mapping['{task}'] names class {name!r} twice (indices {first[name]} and "
+                             f"{i}); results could not tell them apart", file=path, value=name)
+        first[name] = i
     return names
 
 
 def _check_label(path, task: str, index: int, name) -> None:
     where = f"{path}: class_mapping['{task}']['{index}']"
     if not isinstance(name, str) or not name:
-        raise ModelError(f"{where} is empty or not a string: nvinfer attaches no metadata for an empty label")
-    if ";" in name:
-        raise ModelError(f"{where} = {name!r} contains ';', the labels-file class separator; rename the class")
-    if "\n" in name or "\r" in name:
-        raise ModelError(f"{where} = {name!r} contains a line break; rename the class")
+        raise ModelError(f"{where} is empty or not a string: nvinfer attaches no metadata for an empty label",
+                         file=path, value=name)
+    problem = name_problem(name)
+    if problem:
+        raise ModelError(f"{where} = {name!r} {problem}; rename the class", file=path, value=name)
     if len(name.encode("utf-8")) > MAX_LABEL_BYTES:
-        raise ModelError(f"{where} is {len(name.encode('utf-8'))} bytes; nvinfer truncates labels to {MAX_LABEL_BYTES} bytes")
+        raise ModelError(f"{where} is {len(name.encode('utf-8'))} bytes; nvinfer truncates labels to {MAX_LABEL_BYTES} bytes",
+                         file=path, value=name)
 
 
 def task_of_output(output_name: str, tasks: Sequence[str]) -> str | None:

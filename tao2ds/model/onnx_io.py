@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tao2ds.core.errors import ModelError
+from tao2ds.model.labels import name_problem
 
 
 @dataclass(frozen=True)
@@ -54,5 +55,19 @@ def read_graph_io(path: str | Path) -> GraphIO:
         raise ModelError(f"{path}: expected exactly one image input, found {[i.name for i in inputs]}")
     outputs = tuple(TensorInfo(o.name, _shape(o)) for o in model.graph.output)
     if not outputs:
-        raise ModelError(f"{path}: the graph has no outputs")
+        raise ModelError(f"{path}: the graph has no outputs", file=path)
+    _check_tensor_name(path, "input", inputs[0].name)
+    for o in outputs:
+        _check_tensor_name(path, "output", o.name)
     return GraphIO(TensorInfo(inputs[0].name, _shape(inputs[0])), outputs)
+
+
+def _check_tensor_name(path, kind: str, name: str) -> None:
+    """Output names go into nvinfer's ';'-separated output-blob-names, the input name into trtexec's
+    comma-separated --minShapes/--optShapes/--maxShapes lists; both live in line-based files."""
+    problem = name_problem(name) if name else "is empty"
+    if problem is None and kind == "input" and "," in name:
+        problem = "contains ',', the separator of trtexec's shape lists"
+    if problem:
+        raise ModelError(f"{path}: graph {kind} name {name!r} {problem}; rename the tensor when exporting the model",
+                         file=path, value=name)

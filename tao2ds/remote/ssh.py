@@ -3,6 +3,10 @@
 Host keys are pinned in a project known_hosts file (first use records the key;
 a changed key then fails). One ControlMaster connection carries every call of
 a build, so authentication happens once.
+
+Command lines are argv lists (no local shell) with ``--`` before the positional arguments, and an
+SshTarget checks its host, user, port and key when it is made (``tao2ds.remote.validate``), so
+nothing from the config can be read by ssh or scp as an option.
 """
 from __future__ import annotations
 
@@ -12,6 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tao2ds.core.errors import HostKeyChanged, SshError
+from tao2ds.remote.validate import check_host, check_port, check_remote_dir, check_ssh_key, check_user
+
+__all__ = ["SshTarget", "check_remote_dir", "common_options", "control_exit_argv", "scp_argv", "scp_remote",
+           "sh_command", "sh_path", "ssh_argv", "ssh_failure"]
+
+SCP_FLAGS = ("-r", "-p")  # what scp_argv accepts at the head of ``sources`` as options
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,12 @@ class SshTarget:
     ssh_key: Path | None
     known_hosts: Path
     control_path: str | None = None  # ControlMaster socket; None = no connection sharing
+
+    def __post_init__(self) -> None:
+        check_host(self.host)
+        check_user(self.user)
+        check_port(self.port)
+        check_ssh_key(self.ssh_key)
 
     @property
     def destination(self) -> str:
@@ -53,7 +69,7 @@ def common_options(t: SshTarget) -> list[str]:
 def ssh_argv(t: SshTarget, remote_command: str) -> list[str]:
     """Run ``remote_command`` (one shell string, already quoted) on the device."""
     port = ["-p", str(t.port)] if t.port else []
-    return ["ssh", *common_options(t), *port, t.destination, remote_command]
+    return ["ssh", *common_options(t), *port, "--", t.destination, remote_command]
 
 
 def scp_remote(t: SshTarget, path: str) -> str:
@@ -62,13 +78,20 @@ def scp_remote(t: SshTarget, path: str) -> str:
 
 
 def scp_argv(t: SshTarget, sources: list[str], dest: str) -> list[str]:
+    """Copy ``sources`` to ``dest``. Leading ``-r``/``-p`` entries of ``sources`` are scp options;
+    everything after them is a path and goes after ``--``."""
+    flags = []
+    paths = list(sources)
+    while paths and paths[0] in SCP_FLAGS:
+        flags.append(paths.pop(0))
     port = ["-P", str(t.port)] if t.port else []
-    return ["scp", "-q", "-B", *common_options(t), *port, *sources, dest]
+    return ["scp", "-q", "-B", *common_options(t), *port, *flags, "--", *paths, dest]
 
 
 def control_exit_argv(t: SshTarget) -> list[str]:
     port = ["-p", str(t.port)] if t.port else []
-    return ["ssh", "-o", f"ControlPath={t.control_path}", "-o", "LogLevel=QUIET", *port, "-O", "exit", t.destination]
+    return ["ssh", "-o", f"ControlPath={t.control_path}", "-o", "LogLevel=QUIET", *port, "-O", "exit", "--",
+            t.destination]
 
 
 def sh_command(argv: list[str]) -> str:
@@ -82,13 +105,6 @@ def sh_path(path: str) -> str:
     if path.startswith("~/"):
         return '"$HOME"/' + shlex.quote(path[2:])
     return shlex.quote(path)
-
-
-def check_remote_dir(path: str) -> str:
-    """scp treats remote paths as patterns, so keep them to plain characters."""
-    if not re.fullmatch(r"[A-Za-z0-9._/~+-]+", path):
-        raise ValueError(f"remote_dir {path!r} may only contain letters, digits and . _ / ~ + -")
-    return path
 
 
 def ssh_failure(t: SshTarget, what: str, returncode: int, stderr: str) -> SshError:

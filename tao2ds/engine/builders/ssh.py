@@ -18,8 +18,9 @@ from pathlib import Path
 from tao2ds.core import fileio
 from tao2ds.core.errors import EngineBuildError, ProbeError, SshError
 from tao2ds.engine.probe import env_from_outputs, parse_probe_output, probe_commands, probe_script
-from tao2ds.remote.ssh import (SshTarget, check_remote_dir, control_exit_argv, scp_argv, scp_remote, sh_command,
-                                  sh_path, ssh_argv, ssh_failure)
+from tao2ds.remote.ssh import (SshTarget, control_exit_argv, scp_argv, scp_remote, sh_command, sh_path, ssh_argv,
+                                  ssh_failure)
+from tao2ds.remote.validate import check_device
 from tao2ds.engine.builders.trtexec import check_inputs, log_tail
 from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
@@ -47,10 +48,11 @@ class SshBuilder:
     def __init__(self, host: str, *, known_hosts: str | Path, user: str | None = None, port: int | None = 22,
                  ssh_key: str | Path | None = None, remote_dir: str = "~/.cache/tao2ds/build",
                  trtexec: str | None = None, timeout: float = 3600):
+        check_device(host=host, user=user, port=port, ssh_key=ssh_key, remote_dir=remote_dir)  # before any process
         self.host, self.user, self.port = host, user, port
         self.ssh_key = Path(ssh_key) if ssh_key else None
         self.known_hosts = Path(known_hosts)
-        self.remote_dir = check_remote_dir(remote_dir)
+        self.remote_dir = remote_dir
         self.trtexec = trtexec
         self.timeout = timeout
         self._depth = 0
