@@ -3,14 +3,13 @@
 Command-line `key=value` pairs are Hydra overrides (see conf/); `targets=a,b` or `targets=all`
 builds several targets in one run. `doit list` shows the tasks; `doit info <task>` why one runs.
 """
-from tasks.model import task_analyze, task_preprocess  # noqa: F401
-from tasks.target import task_appconfig, task_build, task_labels, task_manifest, task_nvinfer, task_stage  # noqa: F401
+from tao2ds.doit_ext.report import reporting
 from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401
-from tasks.run import task_launch, task_verify  # noqa: F401
+from tasks.model import task_analyze, task_preprocess  # noqa: F401
 from tasks.release import task_bundle, task_lock  # noqa: F401
-
-from tao2ds.doit_ext.report import reporting
+from tasks.run import task_launch, task_verify  # noqa: F401
+from tasks.target import task_appconfig, task_build, task_labels, task_manifest, task_nvinfer, task_stage  # noqa: F401
 
 for _name, _creator in list(globals().items()):
     if _name.startswith("task_"):

@@ -57,10 +57,10 @@ def main() -> None:
 
     from pipelines import reference
     from pipelines.frames import decode
-    from tao2ds.deepstream.app import read_app_config
-    from tao2ds.deepstream.sources import resolve_uri
     from tao2ds.core import fileio
+    from tao2ds.deepstream.app import read_app_config
     from tao2ds.deepstream.nvinfer import read_nvinfer
+    from tao2ds.deepstream.sources import resolve_uri
     from tao2ds.model.preprocess import preprocess_frame
 
     tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-ref-"))

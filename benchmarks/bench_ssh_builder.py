@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from tao2ds.engine.builders.ssh import SshBuilder  # noqa: E402
 from tao2ds.engine.trtexec_cmd import trtexec_argv  # noqa: E402
 from tao2ds.engine.types import EngineRequest  # noqa: E402
-from tests.fakes.sshd import start_sshd  # noqa: E402
 from tests.fakes.device import make_device  # noqa: E402
+from tests.fakes.sshd import start_sshd  # noqa: E402
 
 RUNS = 7
 

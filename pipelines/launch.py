@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from tao2ds.core import fileio
-from tao2ds.remote.device import Device
-from tao2ds.remote.ssh import scp_argv, scp_remote, sh_path, ssh_argv
-from tao2ds.core.errors import ConfigError, Tao2dsError
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.artifacts.results import format_summary
+from tao2ds.core import fileio
+from tao2ds.core.errors import ConfigError, Tao2dsError
+from tao2ds.remote.device import Device
+from tao2ds.remote.ssh import scp_argv, scp_remote, sh_path, ssh_argv
 
 PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
 

@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from tao2ds.core import fileio
-from tao2ds.model.classifier_output import Attribute, parse_outputs
-from tao2ds.core.errors import Tao2dsError
 from tao2ds.artifacts.freshness import check_fresh
+from tao2ds.artifacts.results import ResultWriter, format_summary, frame_record
+from tao2ds.core import fileio
+from tao2ds.core.errors import Tao2dsError
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import NvinferSettings, read_nvinfer
+from tao2ds.model.classifier_output import Attribute, parse_outputs
 from tao2ds.model.preprocess import preprocess_frame
-from tao2ds.artifacts.results import ResultWriter, format_summary, frame_record
 
 
 class ReferenceClassifier:

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from pipelines.reference import ReferenceClassifier
+from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
 from tao2ds.core.errors import Tao2dsError, VerifyFailed
-from tao2ds.artifacts.freshness import check_fresh
-from tao2ds.model.imageset import load_rgb
-from tao2ds.deepstream.nvinfer import read_nvinfer
-from pipelines.reference import ReferenceClassifier
 from tao2ds.deepstream.app import read_app_config
+from tao2ds.deepstream.nvinfer import read_nvinfer
+from tao2ds.model.imageset import load_rgb
 
 
 def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:

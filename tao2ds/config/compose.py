@@ -6,19 +6,22 @@ once per target with the same overrides plus ``target=<name>``.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import enum
 import hashlib
 import json
+import typing
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, List, Mapping
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
-from tao2ds.core.errors import ConfigError
 from tao2ds.config.schema import RootConfig
+from tao2ds.core.errors import ConfigError
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
@@ -65,12 +68,17 @@ class Composed:
     target: str
 
     @cached_property
-    def obj(self):
+    def obj(self) -> RootConfig:
         """The schema's dataclass objects (``RootConfig``), enums as members: typed values."""
-        return OmegaConf.to_object(self.cfg)
+        return from_plain(RootConfig, self._plain)
+
+    @cached_property
+    def _plain(self) -> dict:
+        return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
-        return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+        """The config as plain JSON-able values (shared: do not modify it)."""
+        return self._plain
 
     def build_config(self) -> dict:
         """The part of the config that determines the artifacts: what manifests and locks record.
@@ -79,9 +87,41 @@ class Composed:
         return {k: v for k, v in self.to_dict().items() if k not in RUNTIME_SECTIONS}
 
 
+def from_plain(cls: type, data: Any) -> Any:
+    """Instantiate a schema dataclass from validated plain values (faster than OmegaConf's
+    ``to_object`` on an untyped config, which a no-op run would otherwise pay per target)."""
+    hints = _hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+@lru_cache(maxsize=None)
+def _hints(cls: type) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Union:
+        return _convert(next(a for a in args if a is not type(None)), value)
+    if origin in (list, List):
+        return [_convert(args[0], v) for v in value]
+    if dataclasses.is_dataclass(tp):
+        return from_plain(tp, value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    return value
+
+
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     """Compose one config (one target) and validate it against ``RootConfig``."""
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
     _check_group_choices(overrides, conf_dir)
@@ -200,10 +240,9 @@ class ComposeCache:
         data = self.entries.get(self._key(overrides))
         if data is None:
             return None
-        try:
-            return validate(data)  # typed again (enums, dataclasses), without Hydra's composition
-        except ConfigError:
-            return None  # an entry from an older schema: compose afresh
+        cfg = OmegaConf.create(data)  # validated when stored; typed values come from ``Composed.obj``
+        OmegaConf.set_readonly(cfg, True)
+        return Composed(cfg=cfg, target=str(cfg.target.name))
 
     def put(self, overrides: list[str], composed: Composed) -> None:
         self.entries[self._key(overrides)] = composed.to_dict()

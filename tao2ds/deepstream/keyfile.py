@@ -56,7 +56,6 @@ def render_keyfile(groups: Iterable[Group], header: Sequence[str] = ()) -> str:
 def _glib():
     try:
         import gi
-
         from gi.repository import GLib  # noqa: F401
     except ImportError as e:
         raise ConfigError("reading DeepStream configs needs PyGObject (GLib); run scripts/setup.sh") from e

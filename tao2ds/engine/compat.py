@@ -5,9 +5,9 @@ built on (tensorrt.md §g), so both must equal what the target config says.
 """
 from __future__ import annotations
 
+from tao2ds.core.errors import BuilderMismatch
 from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import build_component, parse_version
-from tao2ds.core.errors import BuilderMismatch
 
 
 def _trt_equal(a: str | None, b: str | None) -> bool:

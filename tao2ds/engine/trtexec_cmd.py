@@ -21,8 +21,14 @@ import re
 from typing import Iterable
 
 from tao2ds.engine.types import EngineRequest
-from tao2ds.engine.versions import (check_precision_supported, has_layer_info, has_mem_pool_size,
-                                    has_skip_inference, implicit_precision_removed, parse_version)
+from tao2ds.engine.versions import (
+    check_precision_supported,
+    has_layer_info,
+    has_mem_pool_size,
+    has_skip_inference,
+    implicit_precision_removed,
+    parse_version,
+)
 
 
 def shape_spec(name: str, shape: tuple[int, ...]) -> str:

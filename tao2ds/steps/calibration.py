@@ -3,12 +3,12 @@ TensorRT cache per target (only the header differs) and one Q/DQ model."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional, Sequence
 
-from tao2ds.core import fileio
 from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
+from tao2ds.core import fileio
 from tao2ds.core.errors import BuildError, ConfigError
 from tao2ds.core.step import Step
 from tao2ds.model.imageset import batch_iterator, list_images, select_for_calibration

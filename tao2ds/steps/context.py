@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tao2ds.artifacts.layout import CommonLayout, TargetLayout
 from tao2ds.config.capabilities import check_capabilities
 from tao2ds.config.compose import ComposeCache, Composed, compose, split_targets
 from tao2ds.core.errors import InputError
-from tao2ds.artifacts.layout import CommonLayout, TargetLayout
-
 
 COMPOSE_CACHE = Path(".tao2ds") / "compose-cache.json"
 
@@ -63,9 +62,9 @@ class RunContext:
 
 def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
     """Rebuild a lock's exact state: its config, after checking inputs and tools are the same."""
+    from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
     from tao2ds.config.compose import RUNTIME_SECTIONS, validate
     from tao2ds.core.errors import LockMismatch
-    from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
 
     extra = [o for o in overrides if o.lstrip("+").split(".")[0] not in RUNTIME_SECTIONS]
     if extra:

@@ -8,11 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.core import records
-from tao2ds.core.step import Step
-
-from tao2ds.core import fileio, log
+from tao2ds.core import fileio, log, records
 from tao2ds.core.errors import ModelError
+from tao2ds.core.step import Step
 from tao2ds.deepstream.labels import render_labels
 from tao2ds.model.labels import build_labels, class_dim, load_classmap
 from tao2ds.model.onnx_io import read_graph_io

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tests.conftest import DoitRun
-from tests.fakes.sshd import sshd  # noqa: F401  (fixture)
 from tests.fakes.device import make_device
+from tests.fakes.sshd import sshd  # noqa: F401  (fixture)
 
 
 @pytest.fixture

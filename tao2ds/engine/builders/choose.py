@@ -11,12 +11,12 @@ import importlib
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from tao2ds.engine.compat import check_builder_matches_target, mismatches
+from tao2ds.core.errors import Tao2dsError
 from tao2ds.engine.builders.ssh import SshBuilder
 from tao2ds.engine.builders.tensorrt import TensorRTBuilder
 from tao2ds.engine.builders.trtexec import TrtexecBuilder, find_trtexec
+from tao2ds.engine.compat import check_builder_matches_target, mismatches
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
-from tao2ds.core.errors import Tao2dsError
 
 __all__ = ["Builder", "DeepStreamBuilder", "SshBuilder", "TensorRTBuilder", "TrtexecBuilder", "choose_builder"]
 

@@ -17,13 +17,21 @@ from pathlib import Path
 
 from tao2ds.core import fileio
 from tao2ds.core.errors import EngineBuildError, ProbeError, SshError
-from tao2ds.engine.probe import env_from_outputs, parse_probe_output, probe_commands, probe_script
-from tao2ds.remote.ssh import (SshTarget, control_exit_argv, scp_argv, scp_remote, sh_command, sh_path, ssh_argv,
-                                  ssh_failure)
-from tao2ds.remote.validate import check_device
 from tao2ds.engine.builders.trtexec import check_inputs, log_tail
+from tao2ds.engine.probe import env_from_outputs, parse_probe_output, probe_commands, probe_script
 from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
+from tao2ds.remote.ssh import (
+    SshTarget,
+    control_exit_argv,
+    scp_argv,
+    scp_remote,
+    sh_command,
+    sh_path,
+    ssh_argv,
+    ssh_failure,
+)
+from tao2ds.remote.validate import check_device
 
 # Fixed names inside the per-engine remote directory: the trtexec command line stays readable.
 REMOTE_ONNX, REMOTE_CALIB, REMOTE_TIMING, REMOTE_ENGINE = "model.onnx", "calib.cache", "timing.cache", "model.engine"

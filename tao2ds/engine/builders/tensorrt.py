@@ -11,11 +11,16 @@ from typing import Any
 
 from tao2ds.core import fileio
 from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError, ProbeError
-from tao2ds.engine.probe import env_from_outputs, probe_commands, run_local_probe
 from tao2ds.engine.builders.trtexec import check_inputs
+from tao2ds.engine.probe import env_from_outputs, probe_commands, run_local_probe
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
-from tao2ds.engine.versions import (check_precision_supported, has_io_tensor_api, has_mem_pool_size,
-                                    needs_explicit_batch_flag, parse_version)
+from tao2ds.engine.versions import (
+    check_precision_supported,
+    has_io_tensor_api,
+    has_mem_pool_size,
+    needs_explicit_batch_flag,
+    parse_version,
+)
 
 
 def import_tensorrt() -> ModuleType:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import onnx
 import pytest
+
 from tests.unit.calibration.calib_helpers import build_tiny_model
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from tests.unit.calibration.calib_helpers import TENSORS, build_tiny_model, make_batches, replayable
 
 from tao2ds.calibration.collect import augmented_model_bytes, collect_ranges, collect_statistics
+from tests.unit.calibration.calib_helpers import TENSORS, build_tiny_model, make_batches, replayable
 
 
 def test_augmented_model_exposes_every_float_tensor() -> None:

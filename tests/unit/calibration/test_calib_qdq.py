@@ -12,11 +12,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from tests.unit.calibration.calib_helpers import build_tiny_model, make_batches, replayable
 from onnx import numpy_helper
 
 from tao2ds.calibration.collect import collect_ranges
 from tao2ds.calibration.qdq import write_qdq_model
+from tests.unit.calibration.calib_helpers import build_tiny_model, make_batches, replayable
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tao2ds.engine.builders.choose import DeepStreamBuilder, SshBuilder, TensorRTBuilder, TrtexecBuilder, choose_builder
-from tao2ds.core.errors import BuilderMismatch
+from tao2ds.core.errors import BuilderMismatch, Tao2dsError
+from tao2ds.engine.builders.choose import (
+    DeepStreamBuilder,
+    SshBuilder,
+    TensorRTBuilder,
+    TrtexecBuilder,
+    choose_builder,
+)
 from tao2ds.engine.types import BuilderEnv
-from tao2ds.core.errors import Tao2dsError
 from tests.fakes.device import make_device
 from tests.fakes.fake_tensorrt import make_fake_tensorrt
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from tao2ds.engine.key import (describe_key_change, engine_key, key_fields, read_sidecar, sidecar_path,
-                               stale_reasons, write_sidecar)
+from tao2ds.engine.key import (
+    describe_key_change,
+    engine_key,
+    key_fields,
+    read_sidecar,
+    sidecar_path,
+    stale_reasons,
+    write_sidecar,
+)
 from tao2ds.engine.types import BuilderEnv
 
 XAVIER = BuilderEnv("8.5.2", "11.4", "Xavier", "7.2", "jetson", "Jetson-AGX", "R35.4.1")

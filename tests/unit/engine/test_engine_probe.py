@@ -4,9 +4,19 @@ from __future__ import annotations
 import pytest
 
 from tao2ds.core.errors import ProbeError
-from tao2ds.engine.probe import (decode_trt_version_number, env_from_outputs, jetson_family, parse_cuda_version,
-                                 parse_nv_tegra_release, parse_nvidia_smi, parse_probe_output, parse_trtexec_banner,
-                                 probe_commands, probe_script, run_local_probe)
+from tao2ds.engine.probe import (
+    decode_trt_version_number,
+    env_from_outputs,
+    jetson_family,
+    parse_cuda_version,
+    parse_nv_tegra_release,
+    parse_nvidia_smi,
+    parse_probe_output,
+    parse_trtexec_banner,
+    probe_commands,
+    probe_script,
+    run_local_probe,
+)
 from tao2ds.engine.types import BuilderEnv
 
 TRTEXEC_10_RUN = """\

@@ -12,8 +12,8 @@ from tao2ds.core.errors import EngineBuildError
 from tao2ds.engine.builders.ssh import SshBuilder
 from tao2ds.engine.trtexec_cmd import trtexec_argv
 from tao2ds.engine.types import BuilderEnv
-from tests.unit.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.device import make_device
+from tests.unit.engine.conftest import GRAPH_OUTPUTS
 
 REMOTE_TAIL = ["--skipInference", "--dumpLayerInfo", "--verbose"]
 

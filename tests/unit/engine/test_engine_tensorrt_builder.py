@@ -10,8 +10,8 @@ import pytest
 from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError
 from tao2ds.engine.builders.tensorrt import TensorRTBuilder
 from tao2ds.engine.types import BuilderEnv
-from tests.unit.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.fake_tensorrt import call_names, make_fake_tensorrt
+from tests.unit.engine.conftest import GRAPH_OUTPUTS
 
 MIB = 1 << 20
 T4 = BuilderEnv("", "12.6", "Tesla T4", "7.5", "dgpu", None, None)

@@ -11,8 +11,8 @@ from tao2ds.core.errors import EngineBuildError
 from tao2ds.engine.builders.trtexec import TrtexecBuilder
 from tao2ds.engine.trtexec_cmd import trtexec_argv
 from tao2ds.engine.types import BuilderEnv
-from tests.unit.engine.conftest import GRAPH_OUTPUTS
 from tests.fakes.device import make_device
+from tests.unit.engine.conftest import GRAPH_OUTPUTS
 
 
 def run_fake(dev, *args, env=None):

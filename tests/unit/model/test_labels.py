@@ -4,9 +4,8 @@ import pytest
 
 from tao2ds.core.errors import ModelError
 from tao2ds.deepstream.labels import parse_labels, render_labels
-from tao2ds.model.labels import build_labels, load_classmap, task_of_output
+from tao2ds.model.labels import build_labels, class_dim, load_classmap, task_of_output
 from tao2ds.model.onnx_io import read_graph_io
-from tao2ds.model.labels import class_dim
 from tests.model_factory import SEED_CLASSES, make_classmap, make_multitask_onnx
 
 SEED_LABELS = (
