@@ -20,11 +20,17 @@ _FLOAT32_MAX = 3.4028234663852886e38
 def trt_version_number(version: str) -> int:
     """Number TensorRT puts in the cache header for a version string such as "8.6.1" or "10.3.0.26".
 
-    UNCERTAIN for TensorRT >= 10. Headers seen for 7.x/8.x (7000, 7103, 7202, 8203, 8510, 8600) fit
-    MAJOR*1000 + MINOR*100 + PATCH, which is also TAO Deploy's formula. For 10.x the only observation is a
-    second-hand report that NVIDIA's NGC cache for TRT 10.3 starts ``TRT-100300-``, i.e.
-    MAJOR*10000 + MINOR*100 + PATCH (TAO's formula would give 10300). We follow that report for >= 10;
-    verify on a real TRT 10 box. Only the first three components count (the 4th is a build number).
+    It is NV_TENSORRT_VERSION: MAJOR*1000 + MINOR*100 + PATCH below 10 (NVIDIA/TensorRT
+    include/NvInferRuntimeCommon.h 8.2.1 L86-87), MAJOR*10000 + MINOR*100 + PATCH from 10
+    (include/NvInferRuntimeBase.h v10.3.0 L89-93). Caches that TensorRT itself wrote (through
+    ``write_calibration_cache``) in NVIDIA's TensorRT cookbook, NVIDIA/trt-samples-for-hackathon-cn,
+    carry exactly these numbers: ``TRT-8204-EntropyCalibration2`` (8.2.4,
+    cookbook/05-Plugin/useINT8/int8.cache @311650a2), ``TRT-100001-`` (10.0.1, @30f6e924),
+    ``TRT-100600-`` (10.6.0, @918c3b0e) and ``TRT-101401-`` (10.14.1, @1c8b6b6c), the last three in
+    cookbook/05-Plugin/UseINT8-PTQ-V2-deprecated/model.int8cache (reference tensorrt-tools.md
+    finding 18). TAO Deploy's MAJOR*1000+... (10300 for 10.3) is therefore wrong for 10.x. Whether
+    TensorRT compares the whole number or only part of it is closed source; we write the exact number.
+    Only the first three components count (the 4th is a build number).
     """
     parts = version.strip().split(".")
     try:

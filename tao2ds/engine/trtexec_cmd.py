@@ -10,10 +10,13 @@ Where the output order comes from (NVIDIA/TensorRT samples, read at release/8.2â
   branch (8.6, 10.x), the ``--buildOnly`` branch (8.4/8.5) and, in 8.2, before the
   ``inference.skip`` return. (The ``Bindings:`` layout is from public logs of
   ``getEngineInformation``; the inspector itself is closed source.)
-* when inference runs, ``setUpInference`` in samples/common/sampleInference.cpp logs
-  ``Created input binding for <name> with dimensions 1x3x80x60`` and
-  ``Created output binding for <name> with dimensions 1x4`` per binding, in engine order
-  (8.0 onward). 8.0 has no inspector, so there we run one short inference instead.
+* when inference runs, ``setUpInference`` in samples/common/sampleInference.cpp logs one
+  line per binding, in engine order. 8.x (8.2.1 L109, 8.5.2 L108):
+  ``Created output binding for <name> with dimensions 1x4``; 10.x (v10.3.0 L96-125):
+  ``Output binding for <name> with dimensions 1x4 is created.`` (reference
+  tensorrt-tools.md, table "What trtexec prints", and finding 3). Both are read. 8.0 has
+  no inspector, so there we run one short inference instead; 10.x builds use
+  ``--skipInference --dumpLayerInfo`` and the ``Bindings:`` section.
 """
 from __future__ import annotations
 
@@ -77,7 +80,10 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
 
 
 _PREFIX = re.compile(r"^\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] \[[A-Z]\] ")
-_CREATED_OUTPUT = re.compile(r"Created output binding for (.+?) with dimensions \S+\s*$")
+_CREATED_OUTPUT = (
+    re.compile(r"Created output binding for (.+?) with dimensions \S+\s*$"),  # 8.x
+    re.compile(r"Output binding for (.+?) with dimensions \S+ is created\.\s*$"),  # 10.x
+)
 
 
 def _strip_prefix(line: str) -> tuple[bool, str]:
@@ -88,16 +94,20 @@ def _strip_prefix(line: str) -> tuple[bool, str]:
 def parse_trtexec_output_order(log: str, input_names: Iterable[str] = ()) -> list[str]:
     """Engine output tensor names in engine I/O order, from a trtexec log.
 
-    Prefers the ``Created output binding for ...`` lines; otherwise reads the
+    Prefers the binding lines of an inference run (``Created output binding for <n> ...``
+    before 10, ``Output binding for <n> ... is created.`` from 10); otherwise reads the
     ``Bindings:`` section of ``--dumpLayerInfo`` and drops ``input_names`` (that
     section lists inputs and outputs together). Returns [] if the log has neither.
     """
     lines = log.splitlines()
     created = []
     for line in lines:
-        m = _CREATED_OUTPUT.search(_strip_prefix(line)[1])
-        if m:
-            created.append(m.group(1))
+        body = _strip_prefix(line.rstrip("\r"))[1]
+        for pattern in _CREATED_OUTPUT:
+            m = pattern.search(body)
+            if m:
+                created.append(m.group(1))
+                break
     if created:
         return list(dict.fromkeys(created))
 

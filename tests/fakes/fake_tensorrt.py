@@ -5,6 +5,20 @@ no memory pools); ``"8.5.2"`` adds memory pools and the I/O-tensor API; ``"10.3.
 drops ``max_workspace_size`` and the bindings API; ``"11.1.0"`` drops FP16/INT8 flags and
 calibrators. Using an attribute the emulated version lacks raises AttributeError, as the
 real bindings do. Inject it with ``monkeypatch.setitem(sys.modules, "tensorrt", fake)``.
+
+Strict where the real module is (reference /work/shared/reference/tensorrt-tools.md, findings 1, 2, 18):
+
+* INT8 calibration cache: the builder reuses the calibrator's ``read_calibration_cache`` result only if
+  its first line is exactly ``TRT-<NV_TENSORRT_VERSION>-EntropyCalibration2`` for the emulated version
+  (NV_TENSORRT_VERSION = MAJOR*1000+MINOR*100+PATCH below 10, NvInferRuntimeCommon.h 8.2.1 L86-87;
+  MAJOR*10000+MINOR*100+PATCH from 10, NvInferRuntimeBase.h v10.3.0 L89-93). Otherwise it ignores the
+  cache and calibrates, i.e. calls ``get_batch`` (samples/sampleINT8/README.md 8.2.1 L144: a cache is
+  used only if "compatible with calibrator type ... and TensorRT version"). ``reject_calibration_cache``
+  rejects even a matching cache.
+* timing cache: with ``timing_cache_mismatch=True`` every non-empty cache counts as made on another
+  device: ``set_timing_cache(..., ignore_mismatch=False)`` reports an error, returns False and leaves the
+  config without a timing cache, so ``get_timing_cache()`` gives None (NvInfer.h 8.2.1 L8384-8421,
+  v10.3.0 L9249-9289). An empty cache (``create_timing_cache(b"")``) is always accepted.
 """
 from __future__ import annotations
 
@@ -48,9 +62,15 @@ class TensorIOMode(enum.Enum):
     OUTPUT = 2
 
 
+def nv_tensorrt_version(v: tuple[int, int, int]) -> int:
+    """NV_TENSORRT_VERSION of a release: the number TensorRT writes into a calibration cache header."""
+    return v[0] * 1000 + v[1] * 100 + v[2] if v[0] < 10 else v[0] * 10000 + v[1] * 100 + v[2]
+
+
 def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, parser_errors: tuple[str, ...] = (),
-                       reversed_outputs: bool = False) -> types.ModuleType:
+                       reversed_outputs: bool = False, timing_cache_mismatch: bool = False) -> types.ModuleType:
     v = _v(version)
+    cache_header = f"TRT-{nv_tensorrt_version(v)}-EntropyCalibration2".encode()
     calls: list[tuple] = []
     rec = calls.append
     mod = types.ModuleType("tensorrt")
@@ -152,7 +172,8 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
         unavailable |= {"int8_calibrator", "set_calibration_profile"}
 
     class Config:
-        def __init__(self):
+        def __init__(self, logger):
+            object.__setattr__(self, "logger", logger)
             object.__setattr__(self, "profiles", [])
             object.__setattr__(self, "flags", set())
             object.__setattr__(self, "timing_cache", None)
@@ -192,6 +213,11 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
 
         def set_timing_cache(self, cache, ignore_mismatch):
             rec(("set_timing_cache", ignore_mismatch))
+            if timing_cache_mismatch and cache.data and not ignore_mismatch:
+                _say(self.logger, _Sev.ERROR, "Timing cache was created on a device with different CUDA "
+                                              "device properties (stand-in message).")
+                object.__setattr__(self, "timing_cache", None)
+                return False
             object.__setattr__(self, "timing_cache", cache)
             return True
 
@@ -210,7 +236,7 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
 
         def create_builder_config(self):
             rec(("create_builder_config",))
-            return Config()
+            return Config(self.logger)
 
         def create_optimization_profile(self):
             rec(("create_optimization_profile",))
@@ -222,7 +248,8 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
             if cal is not None:
                 cache = cal.read_calibration_cache()
                 rec(("calibrator.read_calibration_cache", len(cache or b"")))
-                if reject_calibration_cache or not cache:
+                first_line = bytes(cache or b"").split(b"\n", 1)[0]
+                if reject_calibration_cache or first_line != cache_header:
                     _say(self.logger, _Sev.WARNING, "Calibration table does not match calibrator algorithm type.")
                     if cal.get_batch(network.inputs) is None:
                         _say(self.logger, _Sev.ERROR, "Calibration failure occurred with no scaling factors detected.")

@@ -6,10 +6,11 @@ still import tao2ds, and so tests can put a stand-in into sys.modules.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tao2ds.core import fileio
+from tao2ds.core import fileio, log
 from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError, ProbeError
 from tao2ds.engine.builders.trtexec import check_inputs
 from tao2ds.engine.probe import env_from_outputs, probe_commands, run_local_probe
@@ -21,6 +22,8 @@ from tao2ds.engine.versions import (
     needs_explicit_batch_flag,
     parse_version,
 )
+
+logger = log.get(__name__)
 
 
 def import_tensorrt() -> ModuleType:
@@ -94,6 +97,43 @@ def engine_output_order(trt: ModuleType, engine: Any, v: tuple[int, int, int]) -
     return [engine.get_binding_name(i) for i in range(engine.num_bindings) if not engine.binding_is_input(i)]
 
 
+def use_timing_cache(config: Any, path: Path) -> bool:
+    """Give the builder the timing cache in ``path``; True if TensorRT took a cache (old or fresh).
+
+    ``IBuilderConfig.set_timing_cache(cache, ignore_mismatch=False)`` returns False ("a failure will be
+    reported") when the cache was made on a device whose CUDA properties differ from this one
+    (NVIDIA/TensorRT include/NvInfer.h 8.2.1 L8384-8421, v10.3.0 L9249-9289; the Python binding returns
+    that bool, python/src/infer/pyCore.cpp 8.2.1 L803-807). ``create_timing_cache(b"")`` makes an empty
+    cache. So: on False, warn and start from an empty cache, as NVIDIA's Polygraphy guards its own
+    timing-cache use (tools/Polygraphy/polygraphy/backend/trt/config.py v10.3.0 L404-427).
+    """
+    old = path.read_bytes() if path.is_file() else b""
+    if config.set_timing_cache(config.create_timing_cache(old), ignore_mismatch=False):
+        return True
+    if old:
+        logger.warning("TensorRT refused the timing cache %s (set_timing_cache returned False: it was "
+                       "made on a GPU whose CUDA device properties differ from this one); building with an "
+                       "empty timing cache instead, and %s will be replaced by this GPU's cache", path, path)
+        if config.set_timing_cache(config.create_timing_cache(b""), ignore_mismatch=False):
+            return True
+    logger.warning("TensorRT refused an empty timing cache too; building without one and leaving %s "
+                   "unchanged", path)
+    return False
+
+
+def save_timing_cache(config: Any, path: Path) -> None:
+    """Write the builder's timing cache back to ``path`` (only called when TensorRT accepted a cache).
+
+    ``get_timing_cache()`` can return None; Polygraphy checks for that before serializing
+    (tools/Polygraphy/polygraphy/backend/trt/loader.py v10.3.0 L588-615), and so do we.
+    """
+    cache = config.get_timing_cache()
+    if cache is None:
+        logger.warning("TensorRT returned no timing cache after the build; %s is left unchanged", path)
+        return
+    fileio.write_bytes(path, bytes(cache.serialize()))
+
+
 class TensorRTBuilder:
     name = "tensorrt"
 
@@ -151,9 +191,7 @@ class TensorRTBuilder:
             config.DLA_core = req.dla_core
             config.set_flag(trt.BuilderFlag.GPU_FALLBACK)
 
-        if req.timing_cache is not None:
-            old = req.timing_cache.read_bytes() if req.timing_cache.is_file() else b""
-            config.set_timing_cache(config.create_timing_cache(old), ignore_mismatch=False)
+        timing_cache_set = req.timing_cache is not None and use_timing_cache(config, req.timing_cache)
 
         serialized = builder.build_serialized_network(network, config)
         if calibrator is not None and calibrator.asked_for_batches:
@@ -171,6 +209,6 @@ class TensorRTBuilder:
         order = engine_output_order(trt, engine, v)
 
         fileio.write_bytes(req.engine_out, data)
-        if req.timing_cache is not None:
-            fileio.write_bytes(req.timing_cache, bytes(config.get_timing_cache().serialize()))
+        if timing_cache_set:
+            save_timing_cache(config, req.timing_cache)
         return EngineResult(engine=req.engine_out, output_order=order, env=env, log="\n".join(log))

@@ -60,9 +60,49 @@ def test_observed_8510_header_is_8_5_10_not_8_5_1() -> None:
 
 
 def test_trt_version_number_10_uses_reported_ngc_header() -> None:
-    # Second-hand report: NGC cache for TRT 10.3 starts TRT-100300 (TAO's formula would give 10300).
+    # NV_TENSORRT_VERSION from 10 is MAJOR*10000+MINOR*100+PATCH (NvInferRuntimeBase.h v10.3.0 L89-93);
+    # TAO Deploy's MAJOR*1000+... would give 10300 for 10.3.
     assert trt_version_number("10.3.0") == 100300
     assert trt_version_number("10.16.1.11") == 101601
+
+
+# Caches TensorRT itself wrote, in NVIDIA's TensorRT cookbook (NVIDIA/trt-samples-for-hackathon-cn; reference
+# tensorrt-tools.md finding 18). Only the 10.6.0 file's full text was available here; for the other three the
+# header is TensorRT's and the body is a stand-in line.
+COOKBOOK_CACHES = {
+    "8.2.4": "TRT-8204-EntropyCalibration2\ninputT0: 3c010a14\n",  # cookbook/05-Plugin/useINT8/int8.cache @311650a2
+    # cookbook/05-Plugin/UseINT8-PTQ-V2-deprecated/model.int8cache @30f6e924
+    "10.0.1": "TRT-100001-EntropyCalibration2\ninputT0: 3c010a14\n",
+    "10.6.0": (  # cookbook/05-Plugin/UseINT8-PTQ-V2-deprecated/model.int8cache @918c3b0e, verbatim
+        "TRT-100600-EntropyCalibration2\n"
+        "inputT0: 3ebfcfb9\n"
+        "(Unnamed Layer* 0) [PluginV2DynamicExt]_output: 3ec3d80a\n"
+        "outputT0: 3ec3d80a\n"
+    ),
+    "10.14.1": "TRT-101401-EntropyCalibration2\ninputT0: 3c010a14\n",  # same path @1c8b6b6c
+}
+
+
+@pytest.mark.parametrize(("version", "header"), [
+    ("8.2.4", 8204), ("10.0.1", 100001), ("10.6.0", 100600), ("10.14.1", 101401)])
+def test_trt_version_number_matches_caches_tensorrt_wrote(version: str, header: int) -> None:
+    assert trt_version_number(version) == header
+
+
+@pytest.mark.parametrize("version", sorted(COOKBOOK_CACHES))
+def test_caches_tensorrt_wrote_round_trip(version: str) -> None:
+    text = COOKBOOK_CACHES[version]
+    cache = CalibrationCache.parse(text)
+    assert cache.version == trt_version_number(version)
+    assert cache.header == text.splitlines()[0]
+    assert cache.render() == text
+    assert CalibrationCache(trt_version_number(version), scales=cache.scales).render() == text
+
+
+def test_cookbook_1060_cache_values() -> None:
+    cache = CalibrationCache.parse(COOKBOOK_CACHES["10.6.0"])
+    assert list(cache.scales) == ["inputT0", "(Unnamed Layer* 0) [PluginV2DynamicExt]_output", "outputT0"]
+    assert cache.scales["inputT0"] == _f32("3ebfcfb9")
 
 
 @pytest.mark.parametrize("bad", ["", "8", "eight.six", "8.x.1", "8.10.0", "-1.2.3"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
 from tao2ds.engine.types import EngineRequest
 from tests.fakes.sshd import sshd  # noqa: F401  (module-scoped real OpenSSH server)
 from tests.model_factory import make_multitask_onnx
@@ -22,9 +23,24 @@ def multitask_onnx(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def calib_cache(tmp_path_factory) -> Path:
+    """A cache for TensorRT 8.5.2 (header TRT-8502): only an 8.5.2 builder accepts it."""
     path = tmp_path_factory.mktemp("calib") / "cal.bin"
     path.write_text("TRT-8502-EntropyCalibration2\ninput_1: 3c010a14\nseason/Softmax: 3c000000\n")
     return path
+
+
+@pytest.fixture
+def calib_cache_for(tmp_path):
+    """``calib_cache_for("10.3.0")``: a cache for that TensorRT version, written the way tao2ds writes one
+    (header number from ``trt_version_number``), so the stand-ins' own header check cross-checks it."""
+    def make(version: str) -> Path:
+        cache = CalibrationCache(trt_version_number(version),
+                                 scales={"input_1": 0.0078759, "season/Softmax": 0.0078125})
+        path = tmp_path / "calib" / f"cal-{version}.bin"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(cache.render())
+        return path
+    return make
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The in-process TensorRT builder's call sequence, against stand-in ``tensorrt`` modules per API."""
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import sys
 import pytest
 
 from tao2ds.core.errors import CalibrationCacheRejected, EngineBuildError
-from tao2ds.engine.builders.tensorrt import TensorRTBuilder
+from tao2ds.engine.builders.tensorrt import TensorRTBuilder, save_timing_cache
 from tao2ds.engine.types import BuilderEnv
 from tests.fakes.fake_tensorrt import call_names, make_fake_tensorrt
 from tests.unit.engine.conftest import GRAPH_OUTPUTS
@@ -153,3 +154,68 @@ def test_real_tensorrt_build(make_request, tmp_path):
     result = TensorRTBuilder().build(req)
     assert sorted(result.output_order) == sorted(GRAPH_OUTPUTS)
     assert req.engine_out.stat().st_size > 0 and req.timing_cache.stat().st_size > 0
+
+
+# --- timing cache made on another device (reference tensorrt-tools.md finding 2) ----------------------
+
+@pytest.fixture
+def tao2ds_warnings(caplog, monkeypatch):
+    """Warnings tao2ds logged (log.setup() may have turned propagation off in this process)."""
+    monkeypatch.setattr(logging.getLogger("tao2ds"), "propagate", True)
+    caplog.set_level(logging.WARNING, logger="tao2ds")
+    return lambda: [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_timing_cache_from_another_device_is_replaced_by_a_fresh_one(fake_trt, make_request, tmp_path,
+                                                                     tao2ds_warnings):
+    trt = fake_trt("10.3.0.26", timing_cache_mismatch=True)
+    tc = tmp_path / "timing.cache"
+    tc.write_bytes(b"made-on-orin-nx;")
+    result = builder_for("10.3.0.26").build(make_request(timing_cache=tc))
+    calls = build_calls(trt)
+    i = calls.index(("create_timing_cache", b"made-on-orin-nx;"))
+    assert calls[i:i + 4] == [("create_timing_cache", b"made-on-orin-nx;"), ("set_timing_cache", False),
+                              ("create_timing_cache", b""), ("set_timing_cache", False)]
+    assert calls.index(("build_serialized_network",)) > i + 3
+    assert result.output_order == GRAPH_OUTPUTS
+    # the saved cache is the fresh one this build filled, not the refused bytes
+    assert tc.read_bytes() == b"+entry:10.3.0.26\n"
+    [warning] = tao2ds_warnings()
+    assert str(tc) in warning and "empty timing cache" in warning
+
+
+def test_no_timing_cache_from_the_builder_leaves_the_file_alone(tmp_path, tao2ds_warnings):
+    class ConfigWithoutCache:
+        def get_timing_cache(self):
+            return None  # what TensorRT can hand back when no cache was set
+
+    tc = tmp_path / "timing.cache"
+    tc.write_bytes(b"kept")
+    save_timing_cache(ConfigWithoutCache(), tc)
+    assert tc.read_bytes() == b"kept"
+    assert any(str(tc) in w for w in tao2ds_warnings())
+
+
+# --- the stand-in reads the calibration cache header like TensorRT (findings 1 and 18) ---------------
+
+@pytest.mark.parametrize("version", ["8.2.1.8", "8.5.2.2", "10.3.0.26"])
+def test_cache_for_the_builders_version_is_used(fake_trt, make_request, calib_cache_for, version):
+    trt = fake_trt(version)
+    builder_for(version).build(make_request(precision="int8", calib_cache=calib_cache_for(version)))
+    assert "build_serialized_network" in call_names(trt)
+
+
+@pytest.mark.parametrize("version, header", [
+    ("10.3.0.26", "TRT-10300-EntropyCalibration2"),  # TAO Deploy's MAJOR*1000+... formula: wrong for 10.x
+    ("10.3.0.26", "TRT-100400-EntropyCalibration2"),  # another 10.x release
+    ("8.2.1.8", "TRT-8502-EntropyCalibration2"),
+    ("8.5.2.2", "TRT-8502-MinMaxCalibration"),  # another calibrator
+])
+def test_cache_for_another_version_is_rejected(fake_trt, make_request, tmp_path, version, header):
+    fake_trt(version)
+    cache = tmp_path / "cal.bin"
+    cache.write_text(header + "\ninput_1: 3c010a14\n")
+    req = make_request(precision="int8", calib_cache=cache)
+    with pytest.raises(CalibrationCacheRejected, match="did not accept the INT8 calibration cache"):
+        builder_for(version).build(req)
+    assert not req.engine_out.exists()

@@ -9,7 +9,7 @@ import pytest
 
 from tao2ds.core.errors import EngineBuildError
 from tao2ds.engine.builders.trtexec import TrtexecBuilder
-from tao2ds.engine.trtexec_cmd import trtexec_argv
+from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv
 from tao2ds.engine.types import BuilderEnv
 from tests.fakes.device import make_device
 from tests.unit.engine.conftest import GRAPH_OUTPUTS
@@ -42,11 +42,15 @@ def test_fake_rejects_flags_the_version_lacks(tmp_path, multitask_onnx, version,
     ("8.5.2", ["fp16", "int8"]), ("8.6.1", ["fp16", "int8"]), ("10.3.0", ["fp32", "fp16", "int8"]),
     ("11.1.0", ["fp32", "int8"]),
 ])
-def test_fake_accepts_what_trtexec_argv_builds(tmp_path, make_request, calib_cache, version, precisions):
-    """Cross-check of two independent readings of the flag history: our argv vs the fake's checks."""
+def test_fake_accepts_what_trtexec_argv_builds(tmp_path, make_request, calib_cache_for, version, precisions):
+    """Cross-check of two independent readings of the flag history: our argv vs the fake's checks.
+
+    The int8 cache is written for the emulated version (header TRT-<NV_TENSORRT_VERSION>-...), as tao2ds
+    writes it; the fake refuses a cache of another version, as TensorRT does.
+    """
     dev = make_device(tmp_path / "dev", trt=version)
     for precision in precisions:
-        calib = calib_cache if precision == "int8" and version != "11.1.0" else None
+        calib = calib_cache_for(version) if precision == "int8" and version != "11.1.0" else None
         req = make_request(precision=precision, calib_cache=calib, timing_cache=tmp_path / "tc.bin",
                            engine_out=tmp_path / f"{precision}.engine")
         proc = subprocess.run(trtexec_argv(req, version, str(dev.trtexec)), capture_output=True, text=True)
@@ -70,6 +74,69 @@ def test_fake_checks_inputs(tmp_path, multitask_onnx):
                    "--optShapes=input_1:4x3x80x60", "--maxShapes=input_1:4x3x80x60")
     assert "DLA does not support dynamic shapes" in dla.stdout
     assert "not found" in run_fake(dev, f"--onnx={multitask_onnx}", "--int8", f"--calib={tmp_path}/no.bin").stdout
+
+
+@pytest.mark.parametrize("version, header", [
+    ("10.3.0", "TRT-10300-EntropyCalibration2"),  # TAO Deploy's MAJOR*1000+... formula: wrong for 10.x
+    ("10.3.0", "TRT-8502-EntropyCalibration2"),
+    ("8.2.1", "TRT-8502-EntropyCalibration2"),
+    ("8.5.2", "TRT-8502-MinMaxCalibration"),  # another calibrator
+    ("8.5.2", "TRT-8502-EntropyCalibration2 "),  # not exactly the header
+])
+def test_fake_rejects_calibration_cache_of_another_version(tmp_path, multitask_onnx, version, header):
+    dev = make_device(tmp_path / "dev", trt=version)
+    cache = tmp_path / "cal.bin"
+    cache.write_text(header + "\ninput_1: 3c010a14\n")
+    proc = run_fake(dev, f"--onnx={multitask_onnx}", "--int8", "--fp16", f"--calib={cache}")
+    assert proc.returncode == 1
+    assert "] [E] " in proc.stdout and "&&&& FAILED TensorRT.trtexec" in proc.stdout
+
+
+@pytest.mark.parametrize("version, header", [
+    ("8.2.1", "TRT-8201-EntropyCalibration2"), ("8.5.2", "TRT-8502-EntropyCalibration2"),
+    ("10.3.0", "TRT-100300-EntropyCalibration2"),
+])
+def test_fake_accepts_calibration_cache_of_its_version(tmp_path, multitask_onnx, version, header):
+    dev = make_device(tmp_path / "dev", trt=version)
+    cache = tmp_path / "cal.bin"
+    cache.write_text(header + "\ninput_1: 3c010a14\n")
+    proc = run_fake(dev, f"--onnx={multitask_onnx}", "--int8", "--fp16", f"--calib={cache}")
+    assert proc.returncode == 0, proc.stdout
+    assert "] [E] " not in proc.stdout
+
+
+@pytest.mark.parametrize("repeated", [["--fp16", "--fp16"], ["--verbose", "--verbose"],
+                                      ["--optShapes=input_1:1x3x80x60", "--optShapes=input_1:2x3x80x60"]])
+def test_fake_rejects_a_repeated_flag(tmp_path, multitask_onnx, repeated):
+    dev = make_device(tmp_path / "dev", trt="8.5.2")
+    proc = run_fake(dev, f"--onnx={multitask_onnx}", *repeated)
+    assert proc.returncode == 1
+    assert f"Unknown option: {repeated[1].split('=')[0]}" in proc.stdout
+    assert "&&&& FAILED TensorRT.trtexec" in proc.stdout
+
+
+@pytest.mark.parametrize("version, line", [
+    ("8.5.2", "Created output binding for season/Softmax with dimensions 2x4"),
+    ("10.3.0", "Output binding for season/Softmax with dimensions 2x4 is created."),
+])
+def test_fake_binding_lines_per_version_are_read_back(tmp_path, multitask_onnx, version, line):
+    """An inference run (no --skipInference/--buildOnly) prints that version's binding lines."""
+    dev = make_device(tmp_path / "dev", trt=version)
+    dev.set("fake_trt_output_order", "reversed")
+    proc = run_fake(dev, f"--onnx={multitask_onnx}", "--fp16", "--minShapes=input_1:1x3x80x60",
+                    "--optShapes=input_1:2x3x80x60", "--maxShapes=input_1:2x3x80x60")
+    assert proc.returncode == 0, proc.stdout
+    assert f"[I] {line}\n" in proc.stdout
+    assert ("Created output binding" in proc.stdout) == version.startswith("8.")
+    assert parse_trtexec_output_order(proc.stdout, ["input_1"]) == GRAPH_OUTPUTS[::-1]
+
+
+def test_local_build_with_a_cache_of_another_version_fails(local_device, make_request, calib_cache):
+    local_device(trt="10.3.0")  # calib_cache is for 8.5.2
+    req = make_request(precision="int8", calib_cache=calib_cache)
+    with pytest.raises(EngineBuildError, match="TRT-100300-EntropyCalibration2"):
+        TrtexecBuilder().build(req)
+    assert not req.engine_out.exists()
 
 
 @pytest.fixture

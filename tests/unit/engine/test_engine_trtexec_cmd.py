@@ -113,5 +113,26 @@ def test_output_order_from_layer_info_bindings():
         "category/Softmax", "season/Softmax", "base_color/Softmax"]
 
 
+# TensorRT 10.x running inference: setUpInference (sampleInference.cpp v10.3.0 L96-125) logs
+# "<Input|Output> binding for <name> with dimensions <dims> is created." (reference tensorrt-tools.md).
+LOG_103_INFERENCE = """\
+&&&& RUNNING TensorRT.trtexec [TensorRT v100300] # trtexec --onnx=m.onnx
+[11/26/2026-10:00:01] [I] Using random values for input input_1
+[11/26/2026-10:00:01] [I] Input binding for input_1 with dimensions 1x3x80x60 is created.
+[11/26/2026-10:00:01] [I] Output binding for category/Softmax with dimensions 1x4 is created.
+[11/26/2026-10:00:01] [I] Output binding for season/Softmax with dimensions 1x4 is created.
+[11/26/2026-10:00:01] [I] Output binding for base_color/Softmax with dimensions 1x3 is created.
+[11/26/2026-10:00:01] [I] Starting inference
+"""
+
+
+def test_output_order_from_103_binding_lines():
+    assert parse_trtexec_output_order(LOG_103_INFERENCE, ["input_1"]) == [
+        "category/Softmax", "season/Softmax", "base_color/Softmax"]
+    # the input line is not an output, even without input_names
+    assert parse_trtexec_output_order(LOG_103_INFERENCE) == [
+        "category/Softmax", "season/Softmax", "base_color/Softmax"]
+
+
 def test_output_order_absent():
     assert parse_trtexec_output_order("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec\n") == []
