@@ -217,7 +217,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     pipe = tree["pipeline"]
     if not pipe["sources"]:
         add(Problem("pipeline.sources", [], "pipeline.sources is empty: deepstream-app needs at least one source"))
-    elif not any(x.key.startswith("pipeline.sources") for x in out):
+    elif not any(x.key.startswith(("pipeline.sources", "pipeline.tiled_display")) for x in out):
         tiled = pipe["tiled_display"]
         try:
             tiler_layout(source_count(pipe["sources"]), tiled["enable"], tiled["rows"], tiled["columns"])

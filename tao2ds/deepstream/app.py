@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from tao2ds.core import log
-from tao2ds.core.errors import CapabilityError
+from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream.codes import (
     Codec, Container, EncType, MemoryType, SinkType, SourceType, sink_type, sink_type_problem,
 )
@@ -76,6 +76,9 @@ def tiler_layout(n_sources: int, enable: Optional[bool], rows: Optional[int], co
             f"{n_sources - 1} would reach no sink",
             key="pipeline.tiled_display.enable", value=False,
             hint="drop pipeline.tiled_display.enable (tao2ds turns the tiler on for several sources) or set it to true")
+    for key, v in (("rows", rows), ("columns", columns)):
+        if v is not None and v < 1:
+            raise ConfigError(f"pipeline.tiled_display.{key}={v}: must be >= 1", key=f"pipeline.tiled_display.{key}", value=v)
     on = bool(enable) if enable is not None else n_sources > 1
     n = max(n_sources, 1)
     if rows is None and columns is None:

@@ -65,7 +65,7 @@ def foreign_release_paths(groups: Mapping[str, Sequence[tuple[str, str]]], deeps
             m = _VERSIONED.match(value)
             if m and not _same_release(m.group(1), mine):
                 out.append(ForeignPath(group, key, value, m.group(1),
-                                       f"lives under the DeepStream {m.group(1)} install, not {mine}"))
+                                       f"lives under the DeepStream {m.group(1)} install (deepstream-{m.group(1)}), not deepstream-{mine}"))
                 continue
             if key not in MODEL_KEYS or not value.startswith("/opt/nvidia/deepstream/"):
                 continue
@@ -75,8 +75,7 @@ def foreign_release_paths(groups: Mapping[str, Sequence[tuple[str, str]]], deeps
             if (releases and posixpath.dirname(norm).endswith(_SAMPLE_DIR) and deepstream in _JUDGED
                     and not any(_same_release(r, deepstream) for r in releases)):
                 out.append(ForeignPath(group, key, value, releases[-1],
-                                       f"is the Primary_Detector sample model of DeepStream {' and '.join(releases)}; "
-                                       f"DeepStream {deepstream} does not ship it"))
+                                       f"is the Primary_Detector sample model of DeepStream {' and '.join(releases)} only"))
     return out
 
 
