@@ -1,79 +1,292 @@
 """What a target can run, checked before any task does work.
 
-Each check returns problems as sentences; ``check_capabilities`` joins them into one error so a
-user fixes everything in one go instead of one failure per build.
+Each check yields a :class:`Problem` (config key, value, what is wrong, how to fix it);
+``check_capabilities`` joins them into one error so a user fixes everything in one go instead of
+one failure per build. Numeric ranges are one declarative table (:data:`RANGES`) checked by one
+function; DeepStream's codes come from ``tao2ds.deepstream.codes``; decisions the app config
+renderer also takes (tiler, RTSP ports) are the deepstream layer's own functions, called here so a
+refusal comes at config-check time, not at render time.
 """
 from __future__ import annotations
 
-from omegaconf import DictConfig
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
 
-from tao2ds.core.errors import CapabilityError
+from omegaconf import DictConfig, OmegaConf
 
-# Sink kinds that exist only on some platforms / DeepStream releases (deepstream.md §2.2-2.3).
-_SINK_LIMITS = {
-    "overlay": ("jetson", None, (6, 0, 1), "nvoverlaysink (type 5) exists only on Jetson up to DeepStream 6.0.1; use kind=display"),
-    "drm": ("jetson", (6, 1, 0), None, "nvdrmvideosink (type 5) exists only on Jetson from DeepStream 6.1; use kind=display"),
+from tao2ds.core.errors import CapabilityError, ConfigError
+from tao2ds.deepstream import sources as ds_sources
+from tao2ds.deepstream.app import sink_ports, source_count, tiler_layout
+from tao2ds.deepstream.codes import (
+    MemoryType, ModelColorFormat, ScalingComputeHw, ScalingFilter, sink_type_problem, version_tuple,
+)
+from tao2ds.deepstream.detector import detector_release_problems
+from tao2ds.deepstream.keyfile import string_problem
+
+__all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str
+    value: Any
+    message: str  # a sentence that names key and value
+    hint: Optional[str] = None
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed values of a numeric key: lo/hi inclusive unless ``lo_open``; None allowed if ``nullable``."""
+
+    lo: Optional[float] = None
+    hi: Optional[float] = None
+    lo_open: bool = False
+    nullable: bool = False
+    why: str = ""
+
+    def allows(self, v: Any) -> bool:
+        if v is None:
+            return self.nullable
+        if self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo):
+            return False
+        return self.hi is None or v <= self.hi
+
+    def describe(self) -> str:
+        if self.lo is not None and self.hi is not None:
+            text = f"within {self.lo}..{self.hi}"
+        elif self.lo is not None:
+            text = f"{'>' if self.lo_open else '>='} {self.lo}"
+        else:
+            text = f"<= {self.hi}"
+        return text + (" or null" if self.nullable else "")
+
+
+# Every numeric range of the config, in one place. '[*]' stands for each element of a list.
+RANGES: dict[str, Range] = {
+    "model.batch_size": Range(lo=1),  # upper bound: target.max_batch_size, checked below
+    "model.classifier_threshold": Range(0, 1, why="nvinfer compares softmax probabilities"),
+    "model.preprocessing.net_scale_factor": Range(lo=0, lo_open=True, nullable=True, why="pixels are multiplied by it"),
+    "calibration.batch_size": Range(lo=1),
+    "calibration.batches": Range(lo=1, nullable=True, why="null = every image, in whole batches"),
+    "engine.workspace_mib": Range(lo=1),
+    "engine.gpu_id": Range(lo=0),
+    "pipeline.classifier_gie_id": Range(lo=1, why="nvinfer rejects gie-unique-id 0"),
+    "pipeline.detector.gie_unique_id": Range(lo=1, why="nvinfer rejects gie-unique-id 0"),
+    "pipeline.interval": Range(lo=0),
+    "pipeline.streammux.width": Range(lo=1),
+    "pipeline.streammux.height": Range(lo=1),
+    "pipeline.tiled_display.rows": Range(lo=1, nullable=True, why="null = sized to fit the sources"),
+    "pipeline.tiled_display.columns": Range(lo=1, nullable=True, why="null = sized to fit the sources"),
+    "pipeline.tiled_display.width": Range(lo=1),
+    "pipeline.tiled_display.height": Range(lo=1),
+    "pipeline.sources[*].num_sources": Range(lo=1),
+    "pipeline.sinks[*].bitrate": Range(lo=0, lo_open=True),
+    "pipeline.sinks[*].rtsp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
+    "pipeline.sinks[*].udp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
 }
 
 
-def version_tuple(v: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in str(v).split(".") if p.isdigit())
+def _values(tree: Any, path: str, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(concrete key, value) for a RANGES path over a plain config tree."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[*]"):
+        items = (tree.get(head[:-3]) or []) if isinstance(tree, dict) else []
+        for n, item in enumerate(items):
+            key = f"{prefix}{head[:-3]}[{n}]"
+            yield from _values(item, rest, key + ".") if rest else [(key, item)]
+        return
+    if not isinstance(tree, dict) or head not in tree:
+        return
+    if rest:
+        yield from _values(tree[head], rest, f"{prefix}{head}.")
+    else:
+        yield f"{prefix}{head}", tree[head]
 
 
-def problems(cfg: DictConfig) -> list[str]:
-    t = cfg.target
-    out: list[str] = []
-    precision = str(cfg.precision.name)
-    supported = [str(p) for p in t.gpu.precisions]
-    if precision not in supported:
-        out.append(
-            f"precision={precision}: {t.name}'s GPU ({t.gpu.name}, sm_{t.gpu.compute_capability.replace('.', '')}) "
-            f"has no {precision.upper()}; it supports {', '.join(supported)}"
-        )
-    if cfg.engine.dla_core is not None:
-        if t.gpu.dla_cores == 0:
-            out.append(f"engine.dla_core={cfg.engine.dla_core}: {t.name} has no DLA; remove engine.dla_core")
-        elif not 0 <= cfg.engine.dla_core < t.gpu.dla_cores:
-            out.append(f"engine.dla_core={cfg.engine.dla_core}: {t.name} has DLA cores 0..{t.gpu.dla_cores - 1}")
-        if precision == "fp32":
-            out.append("engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8")
-    batch = cfg.model.batch_size
-    if not 1 <= batch <= t.max_batch_size:
-        out.append(f"model.batch_size={batch}: {t.name} takes batch sizes 1..{t.max_batch_size}")
-    if not 0.0 <= cfg.model.classifier_threshold <= 1.0:
-        out.append(f"model.classifier_threshold={cfg.model.classifier_threshold}: must be within 0..1 (nvinfer compares softmax probabilities)")
-    if cfg.engine.scaling_compute_hw == 2 and t.platform != "jetson":
-        out.append("engine.scaling_compute_hw=2 (VIC) exists only on Jetson; use 0 (default) or 1 (GPU)")
-    if cfg.engine.scaling_compute_hw not in (0, 1, 2):
-        out.append(f"engine.scaling_compute_hw={cfg.engine.scaling_compute_hw}: valid values are 0 (default), 1 (GPU), 2 (VIC, Jetson)")
-    if not 0 <= cfg.model.scaling_filter <= 6:
-        out.append(f"model.scaling_filter={cfg.model.scaling_filter}: valid values are 0..6 (0 nearest, 1 bilinear, ...)")
-    mem = str(cfg.pipeline.memory)
-    if mem == "surface_array" and t.platform != "jetson":
-        out.append("pipeline.memory=surface_array exists only on Jetson")
-    if mem.startswith("cuda_") and t.platform == "jetson":
-        out.append(f"pipeline.memory={mem} applies to dGPU only; use default or surface_array on Jetson")
-    ds = version_tuple(t.deepstream)
-    for i, sink in enumerate(cfg.pipeline.sinks):
-        lim = _SINK_LIMITS.get(str(sink.kind))
-        if lim:
-            platform, lo, hi, why = lim
-            if t.platform != platform or (lo and ds < lo) or (hi and ds > hi):
-                out.append(f"pipeline.sinks[{i}].kind={sink.kind} on {t.name} (DeepStream {t.deepstream}): {why}")
-    if not cfg.pipeline.sources:
-        out.append("pipeline.sources is empty: deepstream-app needs at least one source")
-    if str(cfg.pipeline.topology) == "detect_classify":
-        if not cfg.pipeline.detector.config:
-            out.append("pipeline=detect_classify needs pipeline.detector.config (the detector's nvinfer config file)")
-        if cfg.pipeline.detector.gie_unique_id == cfg.pipeline.classifier_gie_id:
-            out.append("pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ")
-    if cfg.pipeline.classifier_gie_id <= 0:
-        out.append("pipeline.classifier_gie_id must be > 0 (nvinfer rejects gie-unique-id 0)")
+def range_problems(tree: dict) -> list[Problem]:
+    out = []
+    for path, rng in RANGES.items():
+        for key, value in _values(tree, path):
+            if not rng.allows(value):
+                why = f" ({rng.why})" if rng.why else ""
+                out.append(Problem(key, value, f"{key}={value}: must be {rng.describe()}{why}"))
     return out
 
 
+def _strings(tree: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _strings(v, f"{prefix}.{k}")
+    elif isinstance(tree, list):
+        for n, v in enumerate(tree):
+            yield from _strings(v, f"{prefix}[{n}]")
+    elif isinstance(tree, str):
+        yield prefix, tree
+
+
+def keyfile_string_problems(tree: dict) -> list[Problem]:
+    """String values that end up in the GLib key files (pipeline.*, target.deepstream_root)."""
+    found = [*_strings(tree.get("pipeline", {}), "pipeline"),
+             ("target.deepstream_root", tree.get("target", {}).get("deepstream_root", ""))]
+    out = []
+    for key, text in found:
+        why = string_problem(text)
+        if why:
+            out.append(Problem(key, text, f"{key}={text!r} {why}; DeepStream reads these configs with GKeyFile",
+                               hint="remove line breaks, backslashes and surrounding blanks"))
+    return out
+
+
+def _code_problem(key: str, value: Any, enum, extra: str = "") -> Optional[Problem]:
+    try:
+        enum(value)
+        return None
+    except ValueError:
+        valid = ", ".join(f"{m.value} ({m.name.lower()})" for m in enum)
+        return Problem(key, value, f"{key}={value}: valid values are {valid}{extra}")
+
+
+def find_problems(cfg: DictConfig) -> list[Problem]:
+    tree: dict = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[assignment]
+    t = cfg.target
+    platform = str(t.platform)
+    jetson = platform == "jetson"
+    out: list[Problem] = range_problems(tree)
+    out += keyfile_string_problems(tree)
+    add = out.append
+
+    precision = str(cfg.precision.name)
+    supported = [str(p) for p in t.gpu.precisions]
+    if precision not in supported:
+        add(Problem("precision", precision,
+                    f"precision={precision}: {t.name}'s GPU ({t.gpu.name}, sm_{t.gpu.compute_capability.replace('.', '')}) "
+                    f"has no {precision.upper()}; it supports {', '.join(supported)}"))
+    if cfg.engine.dla_core is not None:
+        if t.gpu.dla_cores == 0:
+            add(Problem("engine.dla_core", cfg.engine.dla_core,
+                        f"engine.dla_core={cfg.engine.dla_core}: {t.name} has no DLA; remove engine.dla_core"))
+        elif not 0 <= cfg.engine.dla_core < t.gpu.dla_cores:
+            add(Problem("engine.dla_core", cfg.engine.dla_core,
+                        f"engine.dla_core={cfg.engine.dla_core}: {t.name} has DLA cores 0..{t.gpu.dla_cores - 1}"))
+        if precision == "fp32":
+            add(Problem("engine.dla_core", cfg.engine.dla_core,
+                        "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8"))
+    batch = cfg.model.batch_size
+    if batch > t.max_batch_size:
+        add(Problem("model.batch_size", batch, f"model.batch_size={batch}: {t.name} takes batch sizes 1..{t.max_batch_size}"))
+    # Jetson has one integrated GPU; nvinfer's device-count check is disabled, so gpu-id=1 fails only
+    # at start ("Failed to set cuda device 1"; property parser gpu-id l.604 DS601 / l.619 DS71, F2).
+    if jetson and cfg.engine.gpu_id != 0:
+        add(Problem("engine.gpu_id", cfg.engine.gpu_id,
+                    f"engine.gpu_id={cfg.engine.gpu_id}: {t.name} has a single integrated GPU, id 0",
+                    hint="drop engine.gpu_id"))
+
+    # DeepStream codes
+    hw = cfg.engine.scaling_compute_hw
+    p = _code_problem("engine.scaling_compute_hw", hw, ScalingComputeHw, ", 2 on Jetson only")
+    if p:
+        add(p)
+    elif not ScalingComputeHw(hw).available_on(platform):
+        add(Problem("engine.scaling_compute_hw", hw,
+                    f"engine.scaling_compute_hw={hw} (VIC) exists only on Jetson; use 0 (default) or 1 (GPU)"))
+    for key, value, enum in (("model.scaling_filter", cfg.model.scaling_filter, ScalingFilter),
+                             ("model.preprocessing.model_color_format", cfg.model.preprocessing.model_color_format,
+                              ModelColorFormat)):
+        if value is not None:
+            p = _code_problem(key, value, enum)
+            if p:
+                add(p)
+    mem = MemoryType.of_name(str(cfg.pipeline.memory))
+    if not mem.available_on(platform):
+        if mem is MemoryType.SURFACE_ARRAY:
+            add(Problem("pipeline.memory", str(cfg.pipeline.memory), "pipeline.memory=surface_array exists only on Jetson"))
+        else:
+            add(Problem("pipeline.memory", str(cfg.pipeline.memory),
+                        f"pipeline.memory={cfg.pipeline.memory} applies to dGPU only; use default or surface_array on Jetson"))
+    for n, sink in enumerate(cfg.pipeline.sinks):
+        why = sink_type_problem(str(sink.kind), platform, str(t.deepstream))
+        if why:
+            add(Problem(f"pipeline.sinks[{n}].kind", str(sink.kind),
+                        f"pipeline.sinks[{n}].kind={sink.kind} on {t.name} (DeepStream {t.deepstream}): {why}"))
+
+    # the pipeline as deepstream-app will see it
+    pipe = tree["pipeline"]
+    if not pipe["sources"]:
+        add(Problem("pipeline.sources", [], "pipeline.sources is empty: deepstream-app needs at least one source"))
+    elif not any(x.key.startswith(("pipeline.sources", "pipeline.tiled_display")) for x in out):
+        tiled = pipe["tiled_display"]
+        try:
+            tiler_layout(source_count(pipe["sources"]), tiled["enable"], tiled["rows"], tiled["columns"])
+        except CapabilityError as e:
+            add(Problem(e.key or "pipeline.tiled_display", e.value, e.message, e.hint))
+    if not any(x.key.startswith("pipeline.sinks") for x in out):
+        try:
+            sink_ports(pipe["sinks"])
+        except CapabilityError as e:
+            add(Problem(e.key or "pipeline.sinks", e.value, e.message, e.hint))
+    out += _image_sequence_problems(cfg)
+    if str(cfg.pipeline.topology) == "detect_classify":
+        if not cfg.pipeline.detector.config:
+            add(Problem("pipeline.detector.config", None,
+                        "pipeline=detect_classify needs pipeline.detector.config (the detector's nvinfer config file)"))
+        elif Path(cfg.pipeline.detector.config).is_file():  # a missing file is reported with the other inputs
+            out += _detector_problems(cfg.pipeline.detector.config, str(t.deepstream))
+        if cfg.pipeline.detector.gie_unique_id == cfg.pipeline.classifier_gie_id:
+            add(Problem("pipeline.detector.gie_unique_id", cfg.pipeline.detector.gie_unique_id,
+                        "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ"))
+    return out
+
+
+def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
+    """Image sequences only for the CPU reference runner.
+
+    deepstream-app cannot read one (type 3 URIs are printf-expanded per source index and opened
+    with uridecodebin; multifilesrc is for audio WAV only: deepstream-parsers.md F1), and neither
+    can the pyds app (uridecodebin). The reference runner reads sequences itself, with multifilesrc
+    (pipelines/frames.py). So a sequence is allowed only when the user says the build is for that
+    runner, ``run.backend=reference``; otherwise (auto may pick deepstream-app; the target folder is
+    meant for the device) it is refused with the command that turns it into a video."""
+    if str(cfg.run.backend) == "reference":
+        return []
+    out = []
+    for n, src in enumerate(cfg.pipeline.sources):
+        if ds_sources.is_sequence(str(src.uri)):
+            out.append(Problem(
+                f"pipeline.sources[{n}].uri", str(src.uri),
+                f"pipeline.sources[{n}].uri={src.uri} is an image sequence, which deepstream-app cannot read "
+                "(it printf-expands the URI per source and opens it with uridecodebin)",
+                hint=f"encode it to a video and use that: {ds_sources.encode_sequence_command(str(src.uri))}; "
+                     "or set run.backend=reference to run it with the CPU reference pipeline only"))
+    return out
+
+
+def _detector_problems(config: str, deepstream: str) -> list[Problem]:
+    try:
+        found = detector_release_problems(config, deepstream)
+    except ConfigError as e:
+        return [Problem("pipeline.detector.config", config, f"pipeline.detector.config={config}: {e.message}")]
+    return [Problem("pipeline.detector.config", config,
+                    f"pipeline.detector.config={config}: [{f.group}] {f.key}={f.value} {f.reason}, "
+                    f"but the target runs DeepStream {deepstream}",
+                    hint=f"point {f.key} at the DeepStream {deepstream} device's own model, or use a target "
+                         f"running DeepStream {f.release}")
+            for f in found]
+
+
+def problems(cfg: DictConfig) -> list[str]:
+    return [str(p) for p in find_problems(cfg)]
+
+
 def check_capabilities(cfg: DictConfig) -> None:
-    found = problems(cfg)
-    if found:
-        head = f"target {cfg.target.name} cannot build this configuration:"
-        raise CapabilityError("\n  - ".join([head, *found]))
+    found = find_problems(cfg)
+    if not found:
+        return
+    head = f"target {cfg.target.name} cannot build this configuration:"
+    if len(found) == 1:
+        p = found[0]
+        raise CapabilityError(f"{head}\n  - {p.message}", key=p.key, value=p.value, hint=p.hint)
+    raise CapabilityError("\n  - ".join([head, *(str(p) for p in found)]), key=found[0].key, value=found[0].value)

@@ -165,8 +165,8 @@ class SinkConfig:
     output_file: Optional[str] = None  # file sink, relative to the build directory
     codec: str = "h264"
     bitrate: int = 2000000
-    rtsp_port: int = 8554
-    udp_port: int = 5400
+    rtsp_port: Optional[int] = None  # rtsp sink; None: the lowest free port from 8554 (deepstream.app.sink_ports)
+    udp_port: Optional[int] = None  # rtsp sink; None: the lowest free port from 5400
 
 
 @dataclass
@@ -180,9 +180,9 @@ class StreammuxConfig:
 
 @dataclass
 class TiledDisplayConfig:
-    enable: bool = False
-    rows: int = 1
-    columns: int = 1
+    enable: Optional[bool] = None  # None: on exactly when there is more than one source (deepstream.app.tiler_layout)
+    rows: Optional[int] = None  # None: sized to fit the sources
+    columns: Optional[int] = None
     width: int = 480
     height: int = 640
 

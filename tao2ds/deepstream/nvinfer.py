@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
+from tao2ds.deepstream.codes import (
+    ModelColorFormat, NetworkMode, NetworkType, ProcessMode, ScalingComputeHw, ScalingFilter,
+)
 from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
 from tao2ds.deepstream.labels import parse_labels
 from tao2ds.model.preprocess import Preprocessing
-
-NETWORK_MODE = {"fp32": 0, "int8": 1, "fp16": 2}
 
 
 def engine_file_name(onnx_name: str, batch_size: int, precision: str, gpu_id: int = 0, dla_core: Optional[int] = None) -> str:
@@ -53,25 +54,40 @@ class NvinferInputs:
     dla_core: Optional[int] = None
 
 
+def _code(enum, value: Any, key: str):
+    """``value`` as a member of ``enum``, or a ConfigError naming the nvinfer key."""
+    try:
+        return enum(value)
+    except ValueError:
+        valid = ", ".join(f"{m.value} ({m.name.lower()})" for m in enum)
+        raise ConfigError(f"nvinfer {key}={value!r} is not a valid code; valid: {valid}",
+                          key=key, value=value) from None
+
+
 def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
     pp = i.preprocessing
+    try:
+        mode = NetworkMode.of_precision(i.precision)
+    except KeyError:
+        raise ConfigError(f"precision {i.precision!r} has no nvinfer network-mode", key="precision.name",
+                          value=i.precision) from None
     entries: list[tuple[str, Any]] = [
         ("gpu-id", i.gpu_id),
         ("net-scale-factor", pp.net_scale_factor),
         ("offsets", list(pp.offsets) or None),
-        ("model-color-format", pp.model_color_format),
+        ("model-color-format", _code(ModelColorFormat, pp.model_color_format, "model-color-format")),
         ("labelfile-path", i.labels_file),
         ("onnx-file", i.onnx_file),
         ("model-engine-file", i.engine_file),
         ("int8-calib-file", i.calib_file),
         ("infer-dims", list(pp.infer_dims)),
         ("batch-size", i.batch_size),
-        ("network-mode", NETWORK_MODE[i.precision]),
+        ("network-mode", mode),
         ("gie-unique-id", i.gie_unique_id),
-        ("network-type", 1),
-        ("process-mode", 2 if i.secondary else 1),
-        ("scaling-filter", pp.scaling_filter),
-        ("scaling-compute-hw", i.scaling_compute_hw),
+        ("network-type", NetworkType.CLASSIFIER),
+        ("process-mode", ProcessMode.SECONDARY if i.secondary else ProcessMode.PRIMARY),
+        ("scaling-filter", _code(ScalingFilter, pp.scaling_filter, "scaling-filter")),
+        ("scaling-compute-hw", _code(ScalingComputeHw, i.scaling_compute_hw, "scaling-compute-hw")),
         ("output-blob-names", list(i.output_names)),
         ("classifier-threshold", float(i.classifier_threshold)),
     ]
@@ -128,9 +144,9 @@ def read_nvinfer(path: Path) -> NvinferSettings:
             mode=None,
             net_scale_factor=opt(kf.get_double, "net-scale-factor", 1.0),
             offsets=tuple(opt(kf.get_double_list, "offsets", [])),
-            model_color_format=opt(kf.get_integer, "model-color-format", 0),
+            model_color_format=opt(kf.get_integer, "model-color-format", int(ModelColorFormat.RGB)),
             infer_dims=(dims[0], dims[1], dims[2]),
-            scaling_filter=opt(kf.get_integer, "scaling-filter", 6),
+            scaling_filter=opt(kf.get_integer, "scaling-filter", int(ScalingFilter.DEFAULT)),
             source=str(path),
         ),
         onnx=onnx,
@@ -138,6 +154,6 @@ def read_nvinfer(path: Path) -> NvinferSettings:
         threshold=opt(kf.get_double, "classifier-threshold", 0.0),
         batch_size=opt(kf.get_integer, "batch-size", 1),
         output_names=list(opt(kf.get_string_list, "output-blob-names", [])),
-        secondary=opt(kf.get_integer, "process-mode", 1) == 2,
+        secondary=opt(kf.get_integer, "process-mode", ProcessMode.PRIMARY) == ProcessMode.SECONDARY,
     )
 

@@ -77,3 +77,32 @@ def resolve_uri(uri: str, config_dir: Path) -> str:
     if sequence_match(path.name) is None and not path.is_file():
         raise SourceError(f"source {uri}: file not found ({path.resolve()})", file=path)
     return path.resolve().as_uri().replace("%25", "%")
+
+
+def is_sequence(uri: str) -> bool:
+    """A local image sequence (``frames/img_%04d.jpg``)."""
+    return is_local(uri) and sequence_match(local_path(uri).name) is not None
+
+
+_IMAGE_CAPS = {".jpg": ("image/jpeg", "jpegdec"), ".jpeg": ("image/jpeg", "jpegdec"), ".png": ("image/png", "pngdec")}
+
+
+def encode_sequence_command(uri: str, framerate: int = 25) -> str:
+    """The gst-launch-1.0 command that encodes an image sequence into an H.264 MP4 beside it.
+
+    deepstream-app cannot read a sequence: type 3 (MultiURI) URIs are printf-expanded with the
+    source index and opened with uridecodebin, and multifilesrc serves only audio WAV sources
+    (deepstream-parsers.md F1: ``deepstream_app_config_parser.c`` l.524/624/772;
+    ``deepstream_source_bin.c`` DS71 l.1123)."""
+    path = local_path(uri)
+    try:
+        start = first_index(path)
+    except SourceError:
+        start = 0
+    caps, dec = _IMAGE_CAPS.get(path.suffix.lower(), ("", "decodebin"))
+    m = sequence_match(path.name)
+    stem = path.name[:m.start()].rstrip("_-.") if m else path.stem
+    out = path.parent / f"{stem or 'sequence'}.mp4"
+    caps_arg = f' caps="{caps},framerate={framerate}/1"' if caps else ""
+    return (f'gst-launch-1.0 -e multifilesrc location="{path}" start-index={start}{caps_arg} ! {dec} ! '
+            f'videoconvert ! x264enc ! h264parse ! qtmux ! filesink location="{out}"')

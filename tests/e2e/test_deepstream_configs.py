@@ -116,6 +116,7 @@ def test_detect_classify_secondary_gie(tmp_path):
     assert app.get_integer("secondary-gie0", "operate-on-gie-id") == 1
     assert app.get_string("secondary-gie0", "config-file") == "config_infer_multitask.txt"
     assert app.get_integer("tracker", "enable") == 1
+    assert app.get_string("tracker", "ll-config-file") == "tracker_config.yml"  # the steps write it (report: D3)
     det = keyfile(d / app.get_string("primary-gie", "config-file"))
     assert det.get_string("property", "labelfile-path") == "labels_trafficcamnet.txt"
     assert (d / "detector" / "labels_trafficcamnet.txt").is_file()
@@ -147,3 +148,40 @@ def test_dla_int8_config_and_engine_name(tmp_path):
     assert nv.get_string("property", "int8-calib-file") == "calibration.cache"
     assert nv.get_integer("property", "network-mode") == 1 and nv.get_integer("property", "batch-size") == 4
     assert (run.build / "jetson_xavier" / "calibration.cache").read_text().startswith("TRT-8502-")
+
+
+def test_variants_deepstream_would_reject_are_fixed(tmp_path):
+    """Several sources (tiler turned on, grid sized to fit), two RTSP sinks (distinct ports), a
+    tiny threshold (written positionally, read back exactly by GKeyFile)."""
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    sample = "samples/multitask_sample/video/sample.mp4"
+    run("build", "target=jetson_orin", f"pipeline.sources=[{{uri:{sample},num_sources:2}},{{uri:'rtsp://127.0.0.1:1/x'}}]",
+               "pipeline.sinks=[{kind:rtsp},{kind:rtsp},{kind:file}]", "model.classifier_threshold=1e-05")
+    d = run.build / "jetson_orin"
+    app = keyfile(d / "deepstream_app.txt")
+    assert app.get_integer("tiled-display", "enable") == 1
+    assert (app.get_integer("tiled-display", "rows"), app.get_integer("tiled-display", "columns")) == (2, 2)
+    assert app.get_integer("streammux", "batch-size") == 3
+    assert [app.get_integer(f"sink{n}", "rtsp-port") for n in (0, 1)] == [8554, 8555]
+    assert [app.get_integer(f"sink{n}", "udp-port") for n in (0, 1)] == [5400, 5401]
+    nv = (d / "config_infer_multitask.txt").read_text()
+    assert "classifier-threshold=0.00001\n" in nv
+    assert keyfile(d / "config_infer_multitask.txt").get_double("property", "classifier-threshold") == 1e-05
+
+
+@pytest.mark.parametrize("overrides,expect", [
+    (["target=jetson_xavier", "pipeline=detect_classify"], "Primary_Detector sample model of DeepStream 7.1"),
+    (["target=jetson_orin", "engine.gpu_id=1"], "single integrated GPU"),
+    (["pipeline.sinks=[{kind:rtsp,udp_port:6000},{kind:rtsp,udp_port:6000}]"], "pipeline.sinks[1].udp_port=6000"),
+    (["pipeline.sources=[{uri:samples/multitask_sample/video/sample.mp4},{uri:'rtsp://127.0.0.1:1/x'}]",
+      "pipeline.tiled_display.enable=false"], "pipeline.tiled_display.enable=false with 2 sources"),
+])
+def test_variants_refused_before_any_work(tmp_path, overrides, expect):
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    proc = run("build", *overrides, check=False)
+    assert proc.returncode != 0 and expect in proc.stderr
+    assert not run.build.exists() or not any(run.build.rglob("deepstream_app.txt"))

@@ -39,13 +39,19 @@ def _free_port() -> int:
 
 
 def test_image_sequence_source(tmp_path):
+    """deepstream-app cannot read an image sequence, so a sequence builds only for the CPU
+    reference runner (run.backend=reference); any other backend is refused with the command
+    that encodes the sequence to a video."""
     frames = tmp_path / "frames"
     frames.mkdir()
     rows = list(csv.DictReader(open(SAMPLE / "validation" / "labels.csv")))[:12]
     for i, row in enumerate(rows, start=1):
         shutil.copy(SAMPLE / "validation" / "images" / row["fname"], frames / f"img_{i:04d}.jpg")
     run = DoitRun(tmp_path)
-    run("launch", f"pipeline.sources.0.uri={frames}/img_%04d.jpg")
+    refused = run("launch", f"pipeline.sources.0.uri={frames}/img_%04d.jpg", check=False)
+    assert refused.returncode != 0 and "image sequence" in refused.stderr
+    assert f'gst-launch-1.0 -e multifilesrc location="{frames}/img_%04d.jpg" start-index=1' in refused.stderr
+    run("launch", f"pipeline.sources.0.uri={frames}/img_%04d.jpg", "run.backend=reference")
     out = run.build / "x86_dgpu"
     assert sorted(p.name for p in (out / "media").iterdir()) == [f"img_{i:04d}.jpg" for i in range(1, 13)]
     records = [json.loads(x) for x in (out / "results" / "reference" / "results.jsonl").read_text().splitlines()]

@@ -50,3 +50,37 @@ def test_target_records_versions():
     t = compose(["target=jetson_xavier"]).cfg.target
     assert (str(t.platform), t.gpu.compute_capability, t.deepstream, t.tensorrt, t.gpu.dla_cores, t.jetpack) == \
         ("jetson", "7.2", "6.3", "8.5.2", 2, "5.1.2")
+
+
+def test_yaml_files_only_choose_options():
+    """Defaults live in the schema: config.yaml is the defaults list, group files hold no value
+    equal to the schema default at the same key (outside lists, which replace the default)."""
+    import yaml
+    from omegaconf import OmegaConf
+
+    from tao2ds.config.compose import CONF_DIR
+    from tao2ds.config.schema import ModelConfig, PipelineConfig
+
+    root = yaml.safe_load((CONF_DIR / "config.yaml").read_text())
+    assert set(root) == {"defaults"}
+
+    def repeats(node, schema, prefix):
+        for k, v in node.items():
+            if isinstance(v, dict):
+                yield from repeats(v, schema[k], f"{prefix}{k}.")
+            elif not isinstance(v, list) and k not in ("name", "topology") and schema.get(k) == v:  # what the file is
+                yield f"{prefix}{k}"
+
+    for group, cls in (("pipeline", PipelineConfig), ("model", ModelConfig)):
+        schema = OmegaConf.to_container(OmegaConf.structured(cls), enum_to_str=True)
+        for f in sorted((CONF_DIR / group).glob("*.yaml")):
+            assert list(repeats(yaml.safe_load(f.read_text()), schema, "")) == [], f
+
+
+def test_composed_sections_come_from_the_schema():
+    d = compose([]).to_dict()
+    assert d["calibration"] == {"images": None, "method": "entropy", "percentile": 99.99, "batch_size": 8, "batches": None}
+    assert d["engine"]["workspace_mib"] == 1024 and d["engine"]["scaling_compute_hw"] == 1
+    assert d["run"] == {"backend": "auto", "max_frames": None, "annotate": True}
+    assert d["verify"] == {"min_accuracy": 0.95} and d["cache"] == {"dir": ".tao2ds-cache", "remote": None}
+    assert d["build"] == {"dir": "build"}
