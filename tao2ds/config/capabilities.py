@@ -19,7 +19,12 @@ from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream import sources as ds_sources
 from tao2ds.deepstream.app import sink_ports, source_count, tiler_layout
 from tao2ds.deepstream.codes import (
-    MemoryType, ModelColorFormat, ScalingComputeHw, ScalingFilter, sink_type_problem, version_tuple,
+    MemoryType,
+    ModelColorFormat,
+    ScalingComputeHw,
+    ScalingFilter,
+    sink_type_problem,
+    version_tuple,
 )
 from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem

@@ -44,6 +44,10 @@ class ConfigError(Tao2dsError):
     exit_code = 2
 
 
+class VersionError(ConfigError, ValueError):
+    """A version string that cannot be read (also a ValueError, for parsers' callers)."""
+
+
 class CapabilityError(ConfigError):
     """The configuration is valid but the target cannot run it (INT8 on a Nano, DLA on x86...)."""
 
@@ -88,6 +92,10 @@ class BuildError(Tao2dsError):
 
 class EngineBuildError(BuildError):
     """TensorRT/trtexec refused to build; the message carries the relevant log lines."""
+
+
+class UnsupportedBuild(EngineBuildError, ValueError):
+    """The requested engine cannot be built with that TensorRT (e.g. --fp16 on TensorRT 11)."""
 
 
 class CalibrationCacheRejected(EngineBuildError):

@@ -10,7 +10,13 @@ from typing import Any, Mapping, Optional, Sequence
 from tao2ds.core import log
 from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream.codes import (
-    Codec, Container, EncType, MemoryType, SinkType, SourceType, sink_type, sink_type_problem,
+    Codec,
+    Container,
+    EncType,
+    MemoryType,
+    SourceType,
+    sink_type,
+    sink_type_problem,
 )
 from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
 from tao2ds.deepstream.sources import is_rtsp

@@ -90,7 +90,7 @@ def render_keyfile(groups: Iterable[Group], header: Sequence[str] = ()) -> str:
 
 def _glib():
     try:
-        import gi
+        import gi  # noqa: F401 - PyGObject must import before its repository
         from gi.repository import GLib  # noqa: F401
     except ImportError as e:
         raise ConfigError("reading DeepStream configs needs PyGObject (GLib); run scripts/setup.sh") from e

@@ -8,7 +8,12 @@ from typing import Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
 from tao2ds.deepstream.codes import (
-    ModelColorFormat, NetworkMode, NetworkType, ProcessMode, ScalingComputeHw, ScalingFilter,
+    ModelColorFormat,
+    NetworkMode,
+    NetworkType,
+    ProcessMode,
+    ScalingComputeHw,
+    ScalingFilter,
 )
 from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
 from tao2ds.deepstream.labels import parse_labels

@@ -17,7 +17,7 @@ import shlex
 import subprocess
 from typing import Mapping
 
-from tao2ds.core.errors import ProbeError
+from tao2ds.core.errors import ProbeError, VersionError
 from tao2ds.engine.types import BuilderEnv
 
 _MARK = "@@tao2ds-probe:"
@@ -34,7 +34,7 @@ def decode_trt_version_number(digits: str) -> str:
     from 10 on it is MAJOR*10000 + MINOR*100 + PATCH.
     """
     if not digits.isdigit() or len(digits) < 4:
-        raise ValueError(f"not a TensorRT version number: {digits!r}")
+        raise VersionError(f"not a TensorRT version number: {digits!r}")
     if len(digits) >= 6:
         return f"{int(digits[:-4])}.{int(digits[-4:-2])}.{int(digits[-2:])}"
     return f"{int(digits[0])}.{int(digits[1])}.{int(digits[2:])}"
@@ -55,7 +55,7 @@ def parse_trtexec_banner(text: str) -> str:
     if m:
         v = m.group(1).rstrip(".")
         return v if "." in v else decode_trt_version_number(v)
-    raise ValueError("no TensorRT version in trtexec output:\n" + text[:500])
+    raise VersionError("no TensorRT version in trtexec output:\n" + text[:500])
 
 
 # --- GPU ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from tao2ds.core.errors import UnsupportedBuild
 from tao2ds.engine.types import EngineRequest
 from tao2ds.engine.versions import (
     check_precision_supported,
@@ -43,11 +44,11 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
     v = parse_version(trt_version)
     check_precision_supported(v, req.precision, req.calib_cache is not None)
     if req.batch_size < 1:
-        raise ValueError(f"batch size must be ≥ 1, not {req.batch_size}")
+        raise UnsupportedBuild(f"batch size must be ≥ 1, not {req.batch_size}")
     if req.dla_core is not None and req.precision == "fp32":
-        raise ValueError("DLA runs only fp16 or int8 layers; choose precision fp16 or int8 for a DLA engine")
+        raise UnsupportedBuild("DLA runs only fp16 or int8 layers; choose precision fp16 or int8 for a DLA engine")
     if req.calib_cache is not None and req.precision != "int8":
-        raise ValueError("a calibration cache is only used with precision int8")
+        raise UnsupportedBuild("a calibration cache is only used with precision int8")
 
     argv = [
         trtexec,

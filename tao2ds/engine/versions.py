@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from tao2ds.core.errors import UnsupportedBuild, VersionError
+
 Version = tuple[int, int, int]
 
 
@@ -17,7 +19,7 @@ def parse_version(text: str) -> Version:
     """'10.3.0.26' -> (10, 3, 0); a 4th (build) component is ignored."""
     m = re.match(r"\s*(\d+)\.(\d+)(?:\.(\d+))?", str(text))
     if not m:
-        raise ValueError(f"not a TensorRT version: {text!r}")
+        raise VersionError(f"not a TensorRT version: {text!r}")
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
@@ -61,17 +63,17 @@ def implicit_precision_removed(v: Version) -> bool:
 def check_precision_supported(v: Version, precision: str, has_calib_cache: bool) -> None:
     """Refuse requests the TensorRT version cannot build, with the way out in the message."""
     if precision not in ("fp32", "fp16", "int8"):
-        raise ValueError(f"precision must be fp32, fp16 or int8, not {precision!r}")
+        raise UnsupportedBuild(f"precision must be fp32, fp16 or int8, not {precision!r}")
     if not implicit_precision_removed(v):
         return
     ver = "%d.%d.%d" % v
     if has_calib_cache:
-        raise ValueError(
+        raise UnsupportedBuild(
             f"TensorRT {ver} removed INT8 calibration caches (--int8/--calib, IInt8EntropyCalibrator2). "
             "Quantize the ONNX with ModelOpt (Q/DQ nodes) and build it with precision int8 and no calibration cache."
         )
     if precision == "fp16":
-        raise ValueError(
+        raise UnsupportedBuild(
             f"TensorRT {ver} removed --fp16 (networks are strongly typed). Convert the ONNX with "
             "ModelOpt AutoCast and build the converted model with precision fp32."
         )

@@ -55,7 +55,7 @@ def artifact_files(ctx, tb) -> list[Path]:
 
 def source_files(ctx, tb) -> list[Path]:
     """The user's inputs the build read: model, classmap, spec, detector, media, calibration images."""
-    m, p = tb.cfg.model, tb.cfg.pipeline
+    m = tb.cfg.model
     files = [Path(m.onnx), Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
     det = configs.detector(ctx, tb)
     if det:

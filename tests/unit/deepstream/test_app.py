@@ -5,7 +5,13 @@ import pytest
 
 from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream.app import (
-    AppInputs, read_app_config, render_app_config, sink_ports, source_count, tiler_layout, tracker_config_needed,
+    AppInputs,
+    read_app_config,
+    render_app_config,
+    sink_ports,
+    source_count,
+    tiler_layout,
+    tracker_config_needed,
 )
 from tao2ds.deepstream.keyfile import load_keyfile
 from tests.unit.deepstream.conftest import needs_gi, pipeline_dict

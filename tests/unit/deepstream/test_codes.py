@@ -2,8 +2,21 @@ import pytest
 
 from tao2ds.core.errors import CapabilityError
 from tao2ds.deepstream.codes import (
-    Codec, Container, EncType, MemoryType, NetworkMode, NetworkType, ProcessMode, ScalingComputeHw, ScalingFilter,
-    SinkType, SourceType, install_version, sink_type, sink_type_problem, version_tuple,
+    Codec,
+    Container,
+    EncType,
+    MemoryType,
+    NetworkMode,
+    NetworkType,
+    ProcessMode,
+    ScalingComputeHw,
+    ScalingFilter,
+    SinkType,
+    SourceType,
+    install_version,
+    sink_type,
+    sink_type_problem,
+    version_tuple,
 )
 from tao2ds.deepstream.keyfile import format_value
 

@@ -1,5 +1,5 @@
-import yaml
 import pytest
+import yaml
 
 from tao2ds.deepstream.tracker import TRACKER_CONFIG_FILE, tracker_config_text
 
