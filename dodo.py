@@ -3,6 +3,7 @@
 Command-line `key=value` pairs are Hydra overrides (see conf/); `targets=a,b` or `targets=all`
 builds several targets in one run. `doit list` shows the tasks; `doit info <task>` why one runs.
 """
+
 from tao2ds.doit_ext.report import reporting
 from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401

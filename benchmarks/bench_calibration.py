@@ -12,6 +12,7 @@ image count), and our time at 8x no worse than ORT's. The per-tensor amax differ
 ORT histograms signed values over a range that grows as batches arrive, we histogram |x| over a range
 fixed by a first pass, so the two are not expected to agree exactly.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,13 @@ def child(which: str, images_dir: str, out: str) -> None:
     if which == "ours":
         amax = collect_ranges(MODEL, batches, "entropy")
     else:
-        cal = create_calibrator(MODEL, None, augmented_model_path=str(Path(out).with_suffix(".onnx")),
-                                calibrate_method=CalibrationMethod.Entropy,
-                                extra_options={"num_bins": 2048, "num_quantized_bins": 128})
+        cal = create_calibrator(
+            MODEL,
+            None,
+            augmented_model_path=str(Path(out).with_suffix(".onnx")),
+            calibrate_method=CalibrationMethod.Entropy,
+            extra_options={"num_bins": 2048, "num_quantized_bins": 128},
+        )
         name = cal.infer_session.get_inputs()[0].name
 
         class Reader(CalibrationDataReader):
@@ -70,9 +75,16 @@ def child(which: str, images_dir: str, out: str) -> None:
         data = cal.compute_data()
         amax = {n: float(max(abs(td.range_value[0]), abs(td.range_value[1]))) for n, td in data.items()}
     seconds = time.perf_counter() - t0
-    split = f"augment+collect {collected:.1f} s + entropy search {seconds - collected:.1f} s" if which == "ort" else ""
-    Path(out).write_text(json.dumps({"baseline": baseline, "peak": _rss_mib(), "seconds": seconds, "split": split,
-                                     "amax": amax}))
+    split = (
+        f"augment+collect {collected:.1f} s + entropy search {seconds - collected:.1f} s"
+        if which == "ort"
+        else ""
+    )
+    Path(out).write_text(
+        json.dumps(
+            {"baseline": baseline, "peak": _rss_mib(), "seconds": seconds, "split": split, "amax": amax}
+        )
+    )
 
 
 def make_8x(src: Path, dst: Path) -> None:
@@ -90,8 +102,9 @@ def make_8x(src: Path, dst: Path) -> None:
 
 def run_child(which: str, images: Path, tmp: Path) -> dict:
     out = tmp / f"{which}_{images.name}.json"
-    proc = subprocess.run([sys.executable, __file__, "--child", which, str(images), str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", which, str(images), str(out)], capture_output=True, text=True
+    )
     if proc.returncode:
         raise SystemExit(f"{which} on {images} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return json.loads(out.read_text())
@@ -107,11 +120,15 @@ def main() -> None:
         r = {(w, s): run_child(w, d, tmp) for w in ("ours", "ort") for s, (d, _) in sets.items()}
 
         print(f"entropy calibration of {MODEL.relative_to(ROOT)}, batch {BATCH}, one subprocess per row")
-        print(f"{'calibrator':<10} {'set':>3} {'images':>6} {'baseline MiB':>12} {'peak MiB':>9} "
-              f"{'growth MiB':>10} {'time s':>7}")
+        print(
+            f"{'calibrator':<10} {'set':>3} {'images':>6} {'baseline MiB':>12} {'peak MiB':>9} "
+            f"{'growth MiB':>10} {'time s':>7}"
+        )
         for (w, s), v in r.items():
-            print(f"{w:<10} {s:>3} {sets[s][1]:>6} {v['baseline']:>12.0f} {v['peak']:>9.0f} "
-                  f"{v['peak'] - v['baseline']:>10.0f} {v['seconds']:>7.2f}  {v['split']}")
+            print(
+                f"{w:<10} {s:>3} {sets[s][1]:>6} {v['baseline']:>12.0f} {v['peak']:>9.0f} "
+                f"{v['peak'] - v['baseline']:>10.0f} {v['seconds']:>7.2f}  {v['split']}"
+            )
         ratio = lambda w: r[(w, "8x")]["peak"] / r[(w, "1x")]["peak"]  # noqa: E731
         print(f"ours peak RSS 8x/1x: {ratio('ours'):.2f} (goal <= 1.2)")
         print(f"ORT  peak RSS 8x/1x: {ratio('ort'):.2f}")
@@ -123,9 +140,11 @@ def main() -> None:
             common = [n for n in ours if n in ort]
             rel = {n: abs(ours[n] - ort[n]) / max(abs(ort[n]), 1e-12) for n in common}
             worst = max(rel, key=rel.get)
-            print(f"amax ours vs ORT ({s}): {len(common)} common tensors (ours {len(ours)}, ORT {len(ort)}), "
-                  f"max rel diff {rel[worst]:.1%} on {worst} ({ours[worst]:.4g} vs {ort[worst]:.4g}); "
-                  f"median {sorted(rel.values())[len(rel) // 2]:.1%}")
+            print(
+                f"amax ours vs ORT ({s}): {len(common)} common tensors (ours {len(ours)}, ORT {len(ort)}), "
+                f"max rel diff {rel[worst]:.1%} on {worst} ({ours[worst]:.4g} vs {ort[worst]:.4g}); "
+                f"median {sorted(rel.values())[len(rel) // 2]:.1%}"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

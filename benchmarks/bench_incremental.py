@@ -4,6 +4,7 @@
 
 Goal (issue: declarative core): a no-op rebuild of four targets in under 1 s on the 2-core machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-"))
     model = tmp / "model"
     shutil.copytree(ROOT / "samples" / "multitask_sample", model, ignore=shutil.ignore_patterns("scripts"))
-    base = [TARGETS, f"cache.dir={tmp / 'cache'}", f"model.onnx={model / 'model.onnx'}", f"model.classmap={model / 'classmap.json'}",
-            f"model.spec={model / 'spec.txt'}"]
+    base = [
+        TARGETS,
+        f"cache.dir={tmp / 'cache'}",
+        f"model.onnx={model / 'model.onnx'}",
+        f"model.classmap={model / 'classmap.json'}",
+        f"model.spec={model / 'spec.txt'}",
+    ]
     cold, proc = doit(tmp, "build", *base)
     print(f"cold build, 4 targets: {cold:.2f} s ({len(executed(proc))} tasks)")
     noop = median_time(5, lambda: doit(tmp, "build", *base)[0])
@@ -29,7 +35,10 @@ def main() -> None:
 
     changes = [
         ("model.classifier_threshold=0.6", [*base, "model.classifier_threshold=0.6"]),
-        ("pipeline.sinks.0.sync=true", [*base, "model.classifier_threshold=0.6", "pipeline.sinks.0.sync=true"]),
+        (
+            "pipeline.sinks.0.sync=true",
+            [*base, "model.classifier_threshold=0.6", "pipeline.sinks.0.sync=true"],
+        ),
     ]
     for label, args in changes:
         _, proc = doit(tmp, "build", *args)

@@ -13,6 +13,7 @@ Decoding the frames into memory is timed too (decode-only throughput, best of 3,
 Goal (issue: CPU reference runner): runner >= 80% of the bound. When it misses, one more runner pass
 runs under cProfile and the top functions are printed.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -40,7 +41,9 @@ def make_long_clip(out: Path) -> None:
 
     Gst = _gst()
     branch = f'filesrc location="{SAMPLE_VIDEO}" ! qtdemux ! h264parse ! c. '
-    pipeline = Gst.parse_launch(f'concat name=c ! h264parse ! mp4mux ! filesink location="{out}" ' + branch * REPEAT)
+    pipeline = Gst.parse_launch(
+        f'concat name=c ! h264parse ! mp4mux ! filesink location="{out}" ' + branch * REPEAT
+    )
     pipeline.set_state(Gst.State.PLAYING)
     msg = pipeline.get_bus().timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.ERROR | Gst.MessageType.EOS)
     pipeline.set_state(Gst.State.NULL)
@@ -102,8 +105,10 @@ def main() -> None:
         tensors = [preprocess_frame(f, settings.preprocessing) for f in rgb]
         del rgb
         bs = settings.batch_size
-        batches = [np.stack(tensors[i:i + bs]) for i in range(0, len(tensors), bs)]
-        clf = reference.ReferenceClassifier(settings, manifest["output_order"], build / manifest["artifacts"]["onnx"])
+        batches = [np.stack(tensors[i : i + bs]) for i in range(0, len(tensors), bs)]
+        clf = reference.ReferenceClassifier(
+            settings, manifest["output_order"], build / manifest["artifacts"]["onnx"]
+        )
         run, names, inp = clf.session.run, clf.outputs, clf.input
 
         def bound() -> float:
@@ -115,14 +120,18 @@ def main() -> None:
         bound_fps = frames / best_of(RUNS, bound)
 
         ratio = runner_fps / bound_fps
-        print(f"{frames} frames ({REPEAT}x the sample video, {app['width']}x{app['height']}), batch-size {bs}, "
-              f"best of {RUNS}")
+        print(
+            f"{frames} frames ({REPEAT}x the sample video, {app['width']}x{app['height']}), batch-size {bs}, "
+            f"best of {RUNS}"
+        )
         print(f"reference runner, end to end:     {runner_fps:8.0f} frames/s")
         print(f"ORT session.run only (the bound): {bound_fps:8.0f} frames/s")
         print(f"runner / bound: {ratio:.0%} (goal >= {GOAL:.0%})")
-        print(f"for reference: decode + scale only (GStreamer to numpy): {decode_fps:.0f} frames/s "
-              f"(runner / decode-only: {runner_fps / decode_fps:.0%}); decode then session.run back to back, "
-              f"no overlap: {1 / (1 / decode_fps + 1 / bound_fps):.0f} frames/s")
+        print(
+            f"for reference: decode + scale only (GStreamer to numpy): {decode_fps:.0f} frames/s "
+            f"(runner / decode-only: {runner_fps / decode_fps:.0%}); decode then session.run back to back, "
+            f"no overlap: {1 / (1 / decode_fps + 1 / bound_fps):.0f} frames/s"
+        )
 
         if ratio < GOAL:
             prof = cProfile.Profile()
@@ -130,9 +139,11 @@ def main() -> None:
             s = io.StringIO()
             pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(8)
             body = s.getvalue()
-            print("goal missed; one runner pass under cProfile (main thread only: GStreamer decodes in its own "
-                  "threads, so waiting for a frame shows as 'emit'), top 8 by own time:")
-            print(body[body.index("   ncalls"):].rstrip())
+            print(
+                "goal missed; one runner pass under cProfile (main thread only: GStreamer decodes in its own "
+                "threads, so waiting for a frame shows as 'emit'), top 8 by own time:"
+            )
+            print(body[body.index("   ncalls") :].rstrip())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -5,6 +5,7 @@ cache and the composed-config cache warm), and a no-op build, in one run.
 
 Goal (issue: reproducible releases): the fully cached build under 2x the no-op time.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -7,6 +7,7 @@ stand-in, then times (a) the stand-in run directly with the same arguments, as a
 would, and (b) SshBuilder.build: probe, upload, remote trtexec, download, over one shared connection.
 Goal (issue: engines per target): under 1 s added per build.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,9 +39,16 @@ def main() -> None:
         onnx = ROOT / "samples" / "multitask_sample" / "model.onnx"
 
         def request(out: Path) -> EngineRequest:
-            return EngineRequest(onnx=onnx, engine_out=out, precision="fp16", input_name="input_1",
-                                 input_chw=(3, 80, 60), batch_size=1, workspace_mib=1024,
-                                 timing_cache=out.with_suffix(".timing"))
+            return EngineRequest(
+                onnx=onnx,
+                engine_out=out,
+                precision="fp16",
+                input_name="input_1",
+                input_chw=(3, 80, 60),
+                batch_size=1,
+                workspace_mib=1024,
+                timing_cache=out.with_suffix(".timing"),
+            )
 
         env = {**os.environ, "PATH": device.path_env, "TAO2DS_PROBE_ROOT": str(device.sysroot)}
         direct = []

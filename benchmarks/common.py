@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: run doit in a subprocess with its own state and build dir."""
+
 from __future__ import annotations
 
 import statistics
@@ -14,7 +15,16 @@ def doit(tmp: Path, *args: str, check: bool = True) -> tuple[float, subprocess.C
     tmp.mkdir(parents=True, exist_ok=True)
     commands = {"run", "list", "info", "clean", "forget", "explain"}
     head, rest = (args[:1], args[1:]) if args and args[0] in commands else (("run",), args)
-    cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db"), *rest, f"build.dir={tmp / 'build'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "doit",
+        *head,
+        "--db-file",
+        str(tmp / "doit.db"),
+        *rest,
+        f"build.dir={tmp / 'build'}",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
@@ -24,7 +34,11 @@ def doit(tmp: Path, *args: str, check: bool = True) -> tuple[float, subprocess.C
 
 
 def executed(proc: subprocess.CompletedProcess) -> list[str]:
-    return sorted(line[3:].strip() for line in proc.stdout.splitlines() if line.startswith(".  ") and line[3:].strip() != "build")
+    return sorted(
+        line[3:].strip()
+        for line in proc.stdout.splitlines()
+        if line.startswith(".  ") and line[3:].strip() != "build"
+    )
 
 
 def median_time(n: int, fn) -> float:

@@ -1,4 +1,5 @@
 """A contact sheet of labelled frames, for a person to look at (bounded memory: keeps a sample)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,9 +29,19 @@ class ContactSheet:
 
         img = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
         scale = self.tile_width / img.shape[1]
-        img = cv2.resize(img, (self.tile_width, int(round(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(
+            img, (self.tile_width, int(round(img.shape[0] * scale))), interpolation=cv2.INTER_AREA
+        )
         y = 14
-        cv2.putText(img, f"src{frame.source} #{frame.number}", (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
+        cv2.putText(
+            img,
+            f"src{frame.source} #{frame.number}",
+            (4, y),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4,
+            (255, 255, 255),
+            1,
+        )
         for bbox, attrs in objects:
             if bbox is not None:
                 l, t, w, h = (int(v * scale) for v in bbox)
@@ -51,7 +62,7 @@ class ContactSheet:
         h = max(t.shape[0] for t in self.tiles)
         tiles = [np.pad(t, ((0, h - t.shape[0]), (0, 0), (0, 0))) for t in self.tiles]
         blank = np.zeros_like(tiles[0])
-        rows = [tiles[i:i + self.columns] for i in range(0, len(tiles), self.columns)]
+        rows = [tiles[i : i + self.columns] for i in range(0, len(tiles), self.columns)]
         rows[-1] += [blank] * (self.columns - len(rows[-1]))
         sheet = np.vstack([np.hstack(r) for r in rows])
         ok, png = cv2.imencode(".png", sheet)

@@ -3,6 +3,7 @@
 streammux scales every frame to its width × height (stretching unless enable-padding, which
 keeps the aspect ratio and pads); we do the same with videoscale before the appsink.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ def _gst():
         gi.require_version("Gst", "1.0")
         from gi.repository import Gst
     except (ImportError, ValueError) as e:
-        raise SourceError("the reference runner needs GStreamer through PyGObject; run scripts/setup.sh") from e
+        raise SourceError(
+            "the reference runner needs GStreamer through PyGObject; run scripts/setup.sh"
+        ) from e
     Gst.init(None)
     return Gst
 
@@ -43,11 +46,14 @@ def _description(uri: str, width: int, height: int, padding: bool) -> str:
         head = f'multifilesrc location="{location}" start-index={first_index(Path(location))} ! decodebin'
     else:
         head = f'uridecodebin uri="{uri}"'
-    return f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=32 drop=false"
+    return (
+        f"{head} ! videoconvert ! {scale} ! {caps} ! appsink name=sink sync=false max-buffers=32 drop=false"
+    )
 
 
-def decode(source: int, uri: str, width: int, height: int, padding: bool = False,
-           max_frames: Optional[int] = None) -> Iterator[Frame]:
+def decode(
+    source: int, uri: str, width: int, height: int, padding: bool = False, max_frames: Optional[int] = None
+) -> Iterator[Frame]:
     import numpy as np
 
     Gst = _gst()

@@ -4,6 +4,7 @@ auto = deepstream-app where it is installed on this machine, else the CPU refere
 deepstream-app and pyds run locally when present, or on target.host over ssh after copying the
 target's build directory there (system OpenSSH; host keys pinned in the project's known_hosts).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,9 +43,18 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     if backend == "reference":
         from pipelines import reference
 
-        det = cfg["pipeline"]["detector"].get("detections") if cfg["pipeline"]["topology"] == "detect_classify" else None
-        summary = reference.run(build_dir, max_frames=run.get("max_frames"), annotate=run.get("annotate", True),
-                                detections=Path(det) if det else None, config=build_cfg)
+        det = (
+            cfg["pipeline"]["detector"].get("detections")
+            if cfg["pipeline"]["topology"] == "detect_classify"
+            else None
+        )
+        summary = reference.run(
+            build_dir,
+            max_frames=run.get("max_frames"),
+            annotate=run.get("annotate", True),
+            detections=Path(det) if det else None,
+            config=build_cfg,
+        )
     elif backend == "deepstream-app":
         summary = run_deepstream_app(build_dir, target, Path(cfg["engine"]["known_hosts"]))
     elif backend == "pyds":
@@ -57,11 +67,19 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 def device_of(target: Mapping[str, Any], known_hosts: Optional[Path]) -> Device:
     if known_hosts is None:
-        raise ConfigError("reaching target.host needs engine.known_hosts (where its SSH host key is pinned)",
-                          key="engine.known_hosts")
+        raise ConfigError(
+            "reaching target.host needs engine.known_hosts (where its SSH host key is pinned)",
+            key="engine.known_hosts",
+        )
     key = target.get("ssh_key")
-    return Device(target["host"], target.get("user"), target.get("port"), Path(key) if key else None,
-                  known_hosts, target["remote_dir"])
+    return Device(
+        target["host"],
+        target.get("user"),
+        target.get("port"),
+        Path(key) if key else None,
+        known_hosts,
+        target["remote_dir"],
+    )
 
 
 def _run_streaming(argv: list[str], cwd: Optional[Path] = None) -> tuple[int, str, bool]:
@@ -86,29 +104,43 @@ def perf_summary(log: str) -> dict[str, Any]:
     return {"perf_samples": len(values), "fps": values[-1][1] if values else None}
 
 
-def run_deepstream_app(build_dir: Path, target: Mapping[str, Any], known_hosts: Optional[Path] = None) -> dict[str, Any]:
+def run_deepstream_app(
+    build_dir: Path, target: Mapping[str, Any], known_hosts: Optional[Path] = None
+) -> dict[str, Any]:
     if shutil.which("deepstream-app"):
         argv, cwd, where = ["deepstream-app", "-c", "deepstream_app.txt"], build_dir, "local"
     elif target.get("host"):
         remote = device_of(target, known_hosts).sync(build_dir)
-        argv = ssh_argv(device_of(target, known_hosts).target(), f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt")
+        argv = ssh_argv(
+            device_of(target, known_hosts).target(),
+            f"cd {sh_path(remote)} && deepstream-app -c deepstream_app.txt",
+        )
         cwd, where = None, target["host"]
     else:
-        raise Tao2dsError("run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set")
+        raise Tao2dsError(
+            "run.backend=deepstream-app: deepstream-app is not installed here and target.host is not set"
+        )
     rc, log, interrupted = _run_streaming(argv, cwd)
     out = build_dir / "results" / "deepstream-app"
     fileio.write_text(out / "deepstream-app.log", log)
-    summary = {"backend": "deepstream-app", "target": target["name"], "where": where, "exit_code": rc,
-               "interrupted": interrupted, **perf_summary(log),
-               "note": "deepstream-app prints no per-frame classifier results; use run.backend=pyds for results.jsonl"}
+    summary = {
+        "backend": "deepstream-app",
+        "target": target["name"],
+        "where": where,
+        "exit_code": rc,
+        "interrupted": interrupted,
+        **perf_summary(log),
+        "note": "deepstream-app prints no per-frame classifier results; use run.backend=pyds for results.jsonl",
+    }
     fileio.write_json(out / "summary.json", summary)
     if rc and not interrupted:
         raise Tao2dsError(f"deepstream-app exited with {rc}; its log is in {out / 'deepstream-app.log'}")
     return summary
 
 
-def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int],
-             known_hosts: Optional[Path] = None) -> dict[str, Any]:
+def run_pyds(
+    build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int], known_hosts: Optional[Path] = None
+) -> dict[str, Any]:
     app = Path(__file__).with_name("pyds_app.py")
     extra = ["--max-frames", str(max_frames)] if max_frames else []
     try:
@@ -124,10 +156,14 @@ def run_pyds(build_dir: Path, target: Mapping[str, Any], max_frames: Optional[in
         fileio.copy_file(app, build_dir / "pyds_app.py")
         remote = device_of(target, known_hosts).sync(build_dir)
         t = device_of(target, known_hosts).target()
-        rc, log, interrupted = _run_streaming(ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra)))
+        rc, log, interrupted = _run_streaming(
+            ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra))
+        )
         local_out = build_dir / "results" / "pyds"
         local_out.mkdir(parents=True, exist_ok=True)
-        subprocess.run(scp_argv(t, ["-r", scp_remote(t, remote + "/results/pyds/.")], str(local_out)), check=False)
+        subprocess.run(
+            scp_argv(t, ["-r", scp_remote(t, remote + "/results/pyds/.")], str(local_out)), check=False
+        )
         summary_path = local_out / "summary.json"
     else:
         raise Tao2dsError("run.backend=pyds: pyds is not importable here and target.host is not set")

@@ -7,6 +7,7 @@ the same way they would on the device.
 
     python -m pipelines.reference build/x86_dgpu [--max-frames N] [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ class ReferenceClassifier:
         # inference overlap instead of taking turns
         opts.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx or settings.onnx), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(onnx or settings.onnx), opts, providers=["CPUExecutionProvider"]
+        )
         self.input = self.session.get_inputs()[0].name
         self.outputs = list(output_order)
 
@@ -54,7 +57,7 @@ class ReferenceClassifier:
         s = self.settings
         out: list[list[Attribute]] = []
         for start in range(0, len(images), s.batch_size):
-            tensors = [preprocess_frame(img, s.preprocessing) for img in images[start:start + s.batch_size]]
+            tensors = [preprocess_frame(img, s.preprocessing) for img in images[start : start + s.batch_size]]
             out += [parse_outputs(p, s.threshold, s.labels) for p in self.infer(tensors)]
         return out
 
@@ -85,11 +88,17 @@ def _crop(rgb, bbox):
     H, W = rgb.shape[:2]
     l, t = max(0, l), max(0, t)
     w, h = min(w, W - l), min(h, H - t)
-    return rgb[t:t + h, l:l + w] if w > 0 and h > 0 else None
+    return rgb[t : t + h, l : l + w] if w > 0 and h > 0 else None
 
 
-def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[int] = None, annotate: bool = True,
-        detections: Optional[Path] = None, config: Optional[dict] = None) -> dict[str, Any]:
+def run(
+    build_dir: Path,
+    out_dir: Optional[Path] = None,
+    max_frames: Optional[int] = None,
+    annotate: bool = True,
+    detections: Optional[Path] = None,
+    config: Optional[dict] = None,
+) -> dict[str, Any]:
     from pipelines.annotate import ContactSheet
     from pipelines.frames import decode
     from tao2ds.deepstream.sources import resolve_uri
@@ -105,12 +114,16 @@ def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[in
     sheet = ContactSheet() if annotate else None
     dets = load_detections(detections) if settings.secondary else None
     if settings.secondary and dets is None:
-        raise Tao2dsError("the classifier is a secondary GIE: give the detector's output as a detections JSON "
-                          "(pipeline.detector.detections) so the reference runner can crop objects")
+        raise Tao2dsError(
+            "the classifier is a secondary GIE: give the detector's output as a detections JSON "
+            "(pipeline.detector.detections) so the reference runner can crop objects"
+        )
     interrupted = False
     try:
         for idx, uri in enumerate(app["sources"]):
-            frames = decode(idx, resolve_uri(uri, build_dir), app["width"], app["height"], app["padding"], max_frames)
+            frames = decode(
+                idx, resolve_uri(uri, build_dir), app["width"], app["height"], app["padding"], max_frames
+            )
             for batch in _batches(frames, settings.batch_size):
                 if dets is None:
                     for f, attrs in zip(batch, classifier.classify([f.rgb for f in batch])):
@@ -118,7 +131,9 @@ def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[in
                         if sheet:
                             sheet.add(f, [(None, attrs)], settings.labels, tasks)
                 else:
-                    _secondary(batch, dets, app["operate_on_class_ids"], classifier, writer, sheet, uri, tasks)
+                    _secondary(
+                        batch, dets, app["operate_on_class_ids"], classifier, writer, sheet, uri, tasks
+                    )
     except KeyboardInterrupt:
         interrupted = True
     summary = writer.close(interrupted, {"results": "results.jsonl"})
@@ -131,7 +146,9 @@ def run(build_dir: Path, out_dir: Optional[Path] = None, max_frames: Optional[in
 
 def _secondary(batch, dets, class_ids, classifier, writer, sheet, uri, tasks) -> None:
     for f in batch:
-        objs = [o for o in dets.get((f.source, f.number), []) if not class_ids or o.get("class_id") in class_ids]
+        objs = [
+            o for o in dets.get((f.source, f.number), []) if not class_ids or o.get("class_id") in class_ids
+        ]
         crops = [(o, _crop(f.rgb, o["bbox"])) for o in objs]
         crops = [(o, c) for o, c in crops if c is not None]
         results = classifier.classify([c for _, c in crops]) if crops else []

@@ -6,6 +6,7 @@ format, wrong offsets or swapped label lines therefore show up as lost accuracy.
 
     python -m pipelines.verify build/x86_dgpu --csv labels.csv --images DIR [--min-accuracy 0.95]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,12 +34,19 @@ def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
         raise Tao2dsError(f"{path}: no rows")
     missing = [c for c in ["fname", *tasks] if c not in rows[0]]
     if missing:
-        raise Tao2dsError(f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task")
+        raise Tao2dsError(
+            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task"
+        )
     return rows
 
 
-def evaluate(build_dir: Path, csv_path: Path, images: Path, onnx: Optional[Path] = None,
-             config: Optional[Mapping] = None) -> dict[str, Any]:
+def evaluate(
+    build_dir: Path,
+    csv_path: Path,
+    images: Path,
+    onnx: Optional[Path] = None,
+    config: Optional[Mapping] = None,
+) -> dict[str, Any]:
     import cv2
 
     manifest = check_fresh(build_dir, config)
@@ -61,16 +69,21 @@ def evaluate(build_dir: Path, csv_path: Path, images: Path, onnx: Optional[Path]
     from tao2ds.model.preprocess import preprocess_frame
 
     for start in range(0, len(frames), 32):
-        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start:start + 32]]
+        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + 32]]
         for probs in clf.infer(tensors):
             top1.append([int(p.argmax()) for p in probs])
     n = len(rows)
-    return {"images": n, "accuracy": {t: correct[t] / n for t in tasks}, "top1": top1,
-            "model": str(onnx or settings.onnx)}
+    return {
+        "images": n,
+        "accuracy": {t: correct[t] / n for t in tasks},
+        "top1": top1,
+        "model": str(onnx or settings.onnx),
+    }
 
 
-def verify(build_dir: Path, csv_path: Path, images: Path, min_accuracy: float,
-           config: Optional[Mapping] = None) -> dict[str, Any]:
+def verify(
+    build_dir: Path, csv_path: Path, images: Path, min_accuracy: float, config: Optional[Mapping] = None
+) -> dict[str, Any]:
     manifest = check_fresh(build_dir, config)
     report = {"target": manifest["target"], "min_accuracy": min_accuracy}
     fp32 = evaluate(build_dir, csv_path, images, config=config)
@@ -80,15 +93,20 @@ def verify(build_dir: Path, csv_path: Path, images: Path, min_accuracy: float,
     if qdq_rel:
         q = evaluate(build_dir, csv_path, images, onnx=build_dir / qdq_rel, config=config)
         tasks = manifest["label_tasks"]
-        agree = {t: sum(a[i] == b[i] for a, b in zip(fp32["top1"], q["top1"])) / len(q["top1"]) for i, t in enumerate(tasks)}
+        agree = {
+            t: sum(a[i] == b[i] for a, b in zip(fp32["top1"], q["top1"])) / len(q["top1"])
+            for i, t in enumerate(tasks)
+        }
         report["qdq"] = {**{k: v for k, v in q.items() if k != "top1"}, "top1_agreement_with_fp32": agree}
         failures += [f"Q/DQ {t} {a:.1%}" for t, a in q["accuracy"].items() if a < min_accuracy]
     out = build_dir / "results" / "verify"
     fileio.write_json(out / "report.json", report)
     print(format_report(report))
     if failures:
-        raise VerifyFailed(f"accuracy below the floor {min_accuracy:.0%}: {', '.join(failures)} "
-                           f"(report: {out / 'report.json'})")
+        raise VerifyFailed(
+            f"accuracy below the floor {min_accuracy:.0%}: {', '.join(failures)} "
+            f"(report: {out / 'report.json'})"
+        )
     return report
 
 

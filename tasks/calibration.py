@@ -1,4 +1,5 @@
 """INT8 calibration tasks (precision=int8 only): scales and Q/DQ model once, a cache per target."""
+
 from __future__ import annotations
 
 from tao2ds.doit_ext.context import current

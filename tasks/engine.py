@@ -1,4 +1,5 @@
 """The TensorRT engine task per target, built by engine.builder (auto|tensorrt|trtexec|ssh|deepstream)."""
+
 from __future__ import annotations
 
 from tao2ds.doit_ext.context import current

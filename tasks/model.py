@@ -1,4 +1,5 @@
 """Target-independent tasks (in <build.dir>/_common): model analysis and preprocessing."""
+
 from __future__ import annotations
 
 from tao2ds.doit_ext.context import current

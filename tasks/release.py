@@ -1,4 +1,5 @@
 """Release tasks: the per-target lock file, and `doit bundle target=T`."""
+
 from __future__ import annotations
 
 from pathlib import Path

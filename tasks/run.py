@@ -2,6 +2,7 @@
 
 (The task can't be called `run`: that is doit's own command word.)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,9 +33,19 @@ def task_verify():
         v = tb.cfg.model.validation
         yield {
             "name": tb.name,
-            "actions": [(run_action, [verify], {"build_dir": tb.layout.root, "csv_path": Path(v.csv or ""),
-                                              "images": Path(v.images or ""), "min_accuracy": tb.cfg.verify.min_accuracy,
-                                              "config": tb.composed.build_config()})],
+            "actions": [
+                (
+                    run_action,
+                    [verify],
+                    {
+                        "build_dir": tb.layout.root,
+                        "csv_path": Path(v.csv or ""),
+                        "images": Path(v.images or ""),
+                        "min_accuracy": tb.cfg.verify.min_accuracy,
+                        "config": tb.composed.build_config(),
+                    },
+                )
+            ],
             "task_dep": [f"manifest:{tb.name}"],
             "uptodate": [False],
             "verbosity": 2,

@@ -1,4 +1,5 @@
 """Per-target tasks: everything under <build.dir>/<target>/ up to its manifest."""
+
 from __future__ import annotations
 
 from tao2ds.doit_ext.context import current
@@ -51,4 +52,8 @@ def task_build():
     """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
     targets = current().targets
     deps = [f"{kind}:{tb.name}" for tb in targets for kind in ("engine", "manifest", "lock")]
-    return {"actions": [(report_build, [[tb.layout for tb in targets]])], "task_dep": deps, "uptodate": [False]}
+    return {
+        "actions": [(report_build, [[tb.layout for tb in targets]])],
+        "task_dep": deps,
+        "uptodate": [False],
+    }

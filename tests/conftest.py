@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def seed_model(tmp_path):
     """A TAO-shaped multitask ONNX with the seed's classmap, outputs season, category, base_color."""
-    onnx = make_multitask_onnx(tmp_path / "m" / "model.onnx", {k: len(v) for k, v in SEED_CLASSES.items()},
-                               order=["season", "category", "base_color"])
+    onnx = make_multitask_onnx(
+        tmp_path / "m" / "model.onnx",
+        {k: len(v) for k, v in SEED_CLASSES.items()},
+        order=["season", "category", "base_color"],
+    )
     classmap = make_classmap(tmp_path / "m" / "classmap.json", SEED_CLASSES)
     return onnx, classmap
 
@@ -22,8 +25,16 @@ def seed_model(tmp_path):
 def clone_project(dest: Path) -> Path:
     """A copy of the project's working tree as a fresh clone would have it (tracked and
     not-ignored files only: no build/, caches or state DB)."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, files):
         src = ROOT / rel
         if src.is_file():
@@ -53,7 +64,9 @@ class DoitRun:
         cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(self.db), *rest, *build]
         proc = subprocess.run(cmd, cwd=self.project, capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
-            raise AssertionError(f"doit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"doit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     @staticmethod

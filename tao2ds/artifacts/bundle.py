@@ -4,6 +4,7 @@ Entries are sorted, with fixed timestamps, owners and modes, inside one top fold
 the target; gzip carries no name or time. Every path in the configs is relative, so the bundle
 unpacks anywhere on the device and ``./start.sh`` runs deepstream-app from it.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -19,8 +20,10 @@ EXECUTABLE = {"start.sh", "build_engine.sh", "pyds_app.py"}
 
 
 def start_script() -> str:
-    return ('#!/bin/sh\n# Run the pipeline from this folder (paths in the configs are relative to it).\n'
-            'cd "$(dirname "$0")" || exit 1\nexec deepstream-app -c deepstream_app.txt "$@"\n')
+    return (
+        "#!/bin/sh\n# Run the pipeline from this folder (paths in the configs are relative to it).\n"
+        'cd "$(dirname "$0")" || exit 1\nexec deepstream-app -c deepstream_app.txt "$@"\n'
+    )
 
 
 def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
@@ -36,10 +39,14 @@ def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
         f"Labels (line i = engine output i): {', '.join(manifest['label_tasks'])}",
     ]
     if engine:
-        lines.append(f"Engine: {engine} (built for this device's TensorRT; see {manifest['artifacts']['engine_sidecar']}).")
+        lines.append(
+            f"Engine: {engine} (built for this device's TensorRT; see {manifest['artifacts']['engine_sidecar']})."
+        )
     else:
-        lines.append(f"No engine inside: at first start nvinfer builds {manifest['engine_file_name']} here from the ONNX "
-                     "(this can take minutes) and reuses it afterwards; the folder must be writable.")
+        lines.append(
+            f"No engine inside: at first start nvinfer builds {manifest['engine_file_name']} here from the ONNX "
+            "(this can take minutes) and reuses it afterwards; the folder must be writable."
+        )
     if engine_recipe:
         lines.append("To build the engine ahead of time on the device instead: ./build_engine.sh")
     return "\n".join(lines) + "\n"
@@ -63,20 +70,29 @@ def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
 
     info = fileio.read_json(model_json)
     req = EngineRequest(
-        onnx=Path(recipe["onnx"]), engine_out=Path(recipe["engine"]), precision=recipe["precision"],
-        input_name=info["input"]["name"], input_chw=tuple(info["infer_dims"]), batch_size=recipe["batch_size"],
-        workspace_mib=recipe["workspace_mib"], dla_core=recipe["dla_core"],
-        calib_cache=Path(recipe["calib_cache"]) if recipe["calib_cache"] else None)
+        onnx=Path(recipe["onnx"]),
+        engine_out=Path(recipe["engine"]),
+        precision=recipe["precision"],
+        input_name=info["input"]["name"],
+        input_chw=tuple(info["infer_dims"]),
+        batch_size=recipe["batch_size"],
+        workspace_mib=recipe["workspace_mib"],
+        dla_core=recipe["dla_core"],
+        calib_cache=Path(recipe["calib_cache"]) if recipe["calib_cache"] else None,
+    )
     try:
         argv = trtexec_argv(req, recipe["trt_version"], "${TRTEXEC:-/usr/src/tensorrt/bin/trtexec}")
     except (ValueError, Tao2dsError):
         return None
-    return ("#!/bin/sh\n# Build the TensorRT engine here, on the device, with its own trtexec.\n"
-            'cd "$(dirname "$0")" || exit 1\n' + argv[0] + " " + sh_command(argv[1:]) + "\n")
+    return (
+        "#!/bin/sh\n# Build the TensorRT engine here, on the device, with its own trtexec.\n"
+        'cd "$(dirname "$0")" || exit 1\n' + argv[0] + " " + sh_command(argv[1:]) + "\n"
+    )
 
 
-def write_bundle(manifest: Path, lock: Path, model_json: Path, out: Path, recipe: dict,
-                 extra_files: Optional[dict] = None) -> None:
+def write_bundle(
+    manifest: Path, lock: Path, model_json: Path, out: Path, recipe: dict, extra_files: Optional[dict] = None
+) -> None:
     """Pack exactly the build the manifest lists (plus the manifest and lock), never whatever else
     lies in the folder."""
     target_dir = manifest.parent

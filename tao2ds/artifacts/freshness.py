@@ -1,5 +1,6 @@
 """Refuse to run a stale or hand-edited build: its inputs, config or artifacts no longer match the
 manifest's record. The reasons use the records' one vocabulary."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from tao2ds.core import records
 from tao2ds.core.errors import StaleBuildError
 
 
-def stale_reasons(build_dir: Path, manifest: Mapping[str, Any], config: Optional[Mapping] = None) -> list[str]:
+def stale_reasons(
+    build_dir: Path, manifest: Mapping[str, Any], config: Optional[Mapping] = None
+) -> list[str]:
     old = record_of(manifest)
     now = target_record(
         config if config is not None else manifest["config"],
@@ -25,6 +28,9 @@ def check_fresh(build_dir: Path, config: Optional[Mapping] = None) -> dict[str, 
     manifest = read_manifest(build_dir)
     reasons = stale_reasons(build_dir, manifest, config)
     if reasons:
-        raise StaleBuildError(f"the build in {build_dir} is stale; rebuild with `doit build target={manifest['target']}` "
-                              "before running it:\n  - " + "\n  - ".join(reasons[:10]), file=build_dir)
+        raise StaleBuildError(
+            f"the build in {build_dir} is stale; rebuild with `doit build target={manifest['target']}` "
+            "before running it:\n  - " + "\n  - ".join(reasons[:10]),
+            file=build_dir,
+        )
     return manifest

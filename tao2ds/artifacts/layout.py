@@ -4,6 +4,7 @@
 calibration scales, the Q/DQ model); ``<build.dir>/<target>/`` is self-contained: every path in
 its configs is relative to that directory, so it can be copied to the device as it is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,7 +91,9 @@ class TargetLayout:
 
     @property
     def engine(self) -> Path:
-        name = engine_file_name(self.deployed_onnx.name, self.batch_size, self.engine_precision, self.gpu_id, self.dla_core)
+        name = engine_file_name(
+            self.deployed_onnx.name, self.batch_size, self.engine_precision, self.gpu_id, self.dla_core
+        )
         return self.root / name
 
     @property

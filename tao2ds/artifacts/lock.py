@@ -1,6 +1,7 @@
 """build.lock: every input and output with its hash, the resolved config, tool versions and the
 engine builder's environment. ``doit build lock=<file>`` rebuilds exactly that state and fails
 loudly where this machine differs (inputs, tools) or where the result does (outputs)."""
+
 from __future__ import annotations
 
 import platform
@@ -39,7 +40,9 @@ def reproducible(rel: str) -> bool:
     return not rel.endswith(NOT_REPRODUCIBLE)
 
 
-def build_lock(manifest_path: Path, builder_env: Optional[Mapping[str, Any]], tools: Mapping[str, str]) -> dict[str, Any]:
+def build_lock(
+    manifest_path: Path, builder_env: Optional[Mapping[str, Any]], tools: Mapping[str, str]
+) -> dict[str, Any]:
     """The lock of a target build: its manifest's record plus the manifest itself, tool versions
     and the engine builder's environment."""
     manifest = fileio.read_json(manifest_path)
@@ -75,8 +78,9 @@ def read_lock(path: str | Path) -> dict[str, Any]:
 
 def environment_differences(lock: Mapping[str, Any]) -> list[str]:
     """Before a locked rebuild: inputs and tools must be what the lock recorded."""
-    diffs = records.file_changes(lock["inputs"], records.hash_files(lock["inputs"]), "input",
-                                 changed="differs from the lock")
+    diffs = records.file_changes(
+        lock["inputs"], records.hash_files(lock["inputs"]), "input", changed="differs from the lock"
+    )
     here = tool_versions()
     for tool, version in lock["tools"].items():
         if here.get(tool) != version:
@@ -100,7 +104,9 @@ def check_outputs(manifest: Path, lock_path: str) -> None:
     target_dir = manifest.parent
     diffs = output_differences(read_lock(lock_path), target_dir)
     if diffs:
-        raise LockMismatch(f"the rebuild of {target_dir.name} does not match {lock_path}:\n  - " + "\n  - ".join(diffs))
+        raise LockMismatch(
+            f"the rebuild of {target_dir.name} does not match {lock_path}:\n  - " + "\n  - ".join(diffs)
+        )
     logger.info("lock: %s rebuilt exactly as %s records", target_dir.name, lock_path)
 
 

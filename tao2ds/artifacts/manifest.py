@@ -5,6 +5,7 @@ the config that determines the artifacts, the user's input files with their hash
 artifact in the folder with its hash. The stale-build check, ``doit launch``/``verify``/``bundle``
 and the lock read it; a file in the folder that is not in ``outputs`` is not part of the build.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,20 +21,35 @@ MANIFEST = "manifest.json"
 RESOLVED_CONFIG = "config.yaml"
 
 
-def target_record(config: Mapping[str, Any], inputs: Mapping[str, str], outputs: Mapping[str, str]) -> records.StepRecord:
+def target_record(
+    config: Mapping[str, Any], inputs: Mapping[str, str], outputs: Mapping[str, str]
+) -> records.StepRecord:
     """The record of a whole target build (kind "target")."""
-    return records.StepRecord(kind="target", params=records.params_of(config), inputs=dict(inputs),
-                              outputs=dict(outputs), code="")
+    return records.StepRecord(
+        kind="target", params=records.params_of(config), inputs=dict(inputs), outputs=dict(outputs), code=""
+    )
 
 
 def record_of(manifest: Mapping[str, Any]) -> records.StepRecord:
     return target_record(manifest["config"], manifest["inputs"], manifest.get("outputs", {}))
 
 
-def build_manifest(*, target: str, precision: str, int8_route: Optional[str], artifacts: Mapping[str, Optional[str]],
-                   engine_file_name: str, engine_note: Optional[str], labels: Labels, order: Sequence[str],
-                   order_source: str, preprocessing: Mapping[str, Any], config: Mapping[str, Any],
-                   inputs: Mapping[str, str], outputs: Mapping[str, str]) -> dict[str, Any]:
+def build_manifest(
+    *,
+    target: str,
+    precision: str,
+    int8_route: Optional[str],
+    artifacts: Mapping[str, Optional[str]],
+    engine_file_name: str,
+    engine_note: Optional[str],
+    labels: Labels,
+    order: Sequence[str],
+    order_source: str,
+    preprocessing: Mapping[str, Any],
+    config: Mapping[str, Any],
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+) -> dict[str, Any]:
     return {
         "tao2ds_version": __version__,
         "target": target,
@@ -62,12 +78,15 @@ def read_manifest(build_dir: Path) -> dict[str, Any]:
 
     path = build_dir / MANIFEST
     if not path.is_file():
-        raise StaleBuildError(f"{build_dir} has no {MANIFEST}: build it first (doit build target={build_dir.name})",
-                              file=path)
+        raise StaleBuildError(
+            f"{build_dir} has no {MANIFEST}: build it first (doit build target={build_dir.name})", file=path
+        )
     try:
         data = fileio.read_json(path)
         record_of(data)
         return data
     except (ValueError, KeyError, TypeError) as e:
-        raise StaleBuildError(f"{path} is not a tao2ds manifest ({e}); rebuild with doit build target={build_dir.name}",
-                              file=path) from None
+        raise StaleBuildError(
+            f"{path} is not a tao2ds manifest ({e}); rebuild with doit build target={build_dir.name}",
+            file=path,
+        ) from None

@@ -63,10 +63,7 @@ def quantize_qdq(
         model = onnx.version_converter.convert_version(model, MIN_OPSET)
     ranges = TensorsData(
         CalibrationMethod.Entropy,
-        {
-            name: TensorData(lowest=np.float32(-a), highest=np.float32(a))
-            for name, a in amax.items()
-        },
+        {name: TensorData(lowest=np.float32(-a), highest=np.float32(a)) for name, a in amax.items()},
     )
     quantizer = QDQQuantizer(
         model,

@@ -69,7 +69,9 @@ def entropy_divergences(
     p_log_p = cum_xlogx[i - 1] + _xlogx(last + outliers)
     # sum_j P_j log Qraw_j, Qraw_j = L_k / N_k on non-zero bins of level k
     has = level_nz > 0
-    log_q_level = np.where(has, np.log(np.where(has, level_sum, 1.0)) - np.log(np.where(has, level_nz, 1.0)), 0.0)
+    log_q_level = np.where(
+        has, np.log(np.where(has, level_sum, 1.0)) - np.log(np.where(has, level_nz, 1.0)), 0.0
+    )
     p_log_q = (level_sum * log_q_level).sum(axis=1)
     p_log_q += outliers * np.take_along_axis(log_q_level, last_level[:, None], axis=1)[:, 0]
 

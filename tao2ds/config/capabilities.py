@@ -7,6 +7,7 @@ function; DeepStream's codes come from ``tao2ds.deepstream.codes``; decisions th
 renderer also takes (tiler, RTSP ports) are the deepstream layer's own functions, called here so a
 refusal comes at config-check time, not at render time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -74,7 +75,9 @@ class Range:
 RANGES: dict[str, Range] = {
     "model.batch_size": Range(lo=1),  # upper bound: target.max_batch_size, checked below
     "model.classifier_threshold": Range(0, 1, why="nvinfer compares softmax probabilities"),
-    "model.preprocessing.net_scale_factor": Range(lo=0, lo_open=True, nullable=True, why="pixels are multiplied by it"),
+    "model.preprocessing.net_scale_factor": Range(
+        lo=0, lo_open=True, nullable=True, why="pixels are multiplied by it"
+    ),
     "calibration.batch_size": Range(lo=1),
     "calibration.batches": Range(lo=1, nullable=True, why="null = every image, in whole batches"),
     "engine.workspace_mib": Range(lo=1),
@@ -135,14 +138,22 @@ def _strings(tree: Any, prefix: str) -> Iterator[tuple[str, str]]:
 
 def keyfile_string_problems(tree: dict) -> list[Problem]:
     """String values that end up in the GLib key files (pipeline.*, target.deepstream_root)."""
-    found = [*_strings(tree.get("pipeline", {}), "pipeline"),
-             ("target.deepstream_root", tree.get("target", {}).get("deepstream_root", ""))]
+    found = [
+        *_strings(tree.get("pipeline", {}), "pipeline"),
+        ("target.deepstream_root", tree.get("target", {}).get("deepstream_root", "")),
+    ]
     out = []
     for key, text in found:
         why = string_problem(text)
         if why:
-            out.append(Problem(key, text, f"{key}={text!r} {why}; DeepStream reads these configs with GKeyFile",
-                               hint="remove line breaks, backslashes and surrounding blanks"))
+            out.append(
+                Problem(
+                    key,
+                    text,
+                    f"{key}={text!r} {why}; DeepStream reads these configs with GKeyFile",
+                    hint="remove line breaks, backslashes and surrounding blanks",
+                )
+            )
     return out
 
 
@@ -167,28 +178,59 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     precision = str(cfg.precision.name)
     supported = [str(p) for p in t.gpu.precisions]
     if precision not in supported:
-        add(Problem("precision", precision,
-                    f"precision={precision}: {t.name}'s GPU ({t.gpu.name}, sm_{t.gpu.compute_capability.replace('.', '')}) "
-                    f"has no {precision.upper()}; it supports {', '.join(supported)}"))
+        add(
+            Problem(
+                "precision",
+                precision,
+                f"precision={precision}: {t.name}'s GPU ({t.gpu.name}, sm_{t.gpu.compute_capability.replace('.', '')}) "
+                f"has no {precision.upper()}; it supports {', '.join(supported)}",
+            )
+        )
     if cfg.engine.dla_core is not None:
         if t.gpu.dla_cores == 0:
-            add(Problem("engine.dla_core", cfg.engine.dla_core,
-                        f"engine.dla_core={cfg.engine.dla_core}: {t.name} has no DLA; remove engine.dla_core"))
+            add(
+                Problem(
+                    "engine.dla_core",
+                    cfg.engine.dla_core,
+                    f"engine.dla_core={cfg.engine.dla_core}: {t.name} has no DLA; remove engine.dla_core",
+                )
+            )
         elif not 0 <= cfg.engine.dla_core < t.gpu.dla_cores:
-            add(Problem("engine.dla_core", cfg.engine.dla_core,
-                        f"engine.dla_core={cfg.engine.dla_core}: {t.name} has DLA cores 0..{t.gpu.dla_cores - 1}"))
+            add(
+                Problem(
+                    "engine.dla_core",
+                    cfg.engine.dla_core,
+                    f"engine.dla_core={cfg.engine.dla_core}: {t.name} has DLA cores 0..{t.gpu.dla_cores - 1}",
+                )
+            )
         if precision == "fp32":
-            add(Problem("engine.dla_core", cfg.engine.dla_core,
-                        "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8"))
+            add(
+                Problem(
+                    "engine.dla_core",
+                    cfg.engine.dla_core,
+                    "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8",
+                )
+            )
     batch = cfg.model.batch_size
     if batch > t.max_batch_size:
-        add(Problem("model.batch_size", batch, f"model.batch_size={batch}: {t.name} takes batch sizes 1..{t.max_batch_size}"))
+        add(
+            Problem(
+                "model.batch_size",
+                batch,
+                f"model.batch_size={batch}: {t.name} takes batch sizes 1..{t.max_batch_size}",
+            )
+        )
     # Jetson has one integrated GPU; nvinfer's device-count check is disabled, so gpu-id=1 fails only
     # at start ("Failed to set cuda device 1"; property parser gpu-id l.604 DS601 / l.619 DS71, F2).
     if jetson and cfg.engine.gpu_id != 0:
-        add(Problem("engine.gpu_id", cfg.engine.gpu_id,
-                    f"engine.gpu_id={cfg.engine.gpu_id}: {t.name} has a single integrated GPU, id 0",
-                    hint="drop engine.gpu_id"))
+        add(
+            Problem(
+                "engine.gpu_id",
+                cfg.engine.gpu_id,
+                f"engine.gpu_id={cfg.engine.gpu_id}: {t.name} has a single integrated GPU, id 0",
+                hint="drop engine.gpu_id",
+            )
+        )
 
     # DeepStream codes
     hw = cfg.engine.scaling_compute_hw
@@ -196,11 +238,21 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     if p:
         add(p)
     elif not ScalingComputeHw(hw).available_on(platform):
-        add(Problem("engine.scaling_compute_hw", hw,
-                    f"engine.scaling_compute_hw={hw} (VIC) exists only on Jetson; use 0 (default) or 1 (GPU)"))
-    for key, value, enum in (("model.scaling_filter", cfg.model.scaling_filter, ScalingFilter),
-                             ("model.preprocessing.model_color_format", cfg.model.preprocessing.model_color_format,
-                              ModelColorFormat)):
+        add(
+            Problem(
+                "engine.scaling_compute_hw",
+                hw,
+                f"engine.scaling_compute_hw={hw} (VIC) exists only on Jetson; use 0 (default) or 1 (GPU)",
+            )
+        )
+    for key, value, enum in (
+        ("model.scaling_filter", cfg.model.scaling_filter, ScalingFilter),
+        (
+            "model.preprocessing.model_color_format",
+            cfg.model.preprocessing.model_color_format,
+            ModelColorFormat,
+        ),
+    ):
         if value is not None:
             p = _code_problem(key, value, enum)
             if p:
@@ -208,20 +260,40 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     mem = MemoryType.of_name(str(cfg.pipeline.memory))
     if not mem.available_on(platform):
         if mem is MemoryType.SURFACE_ARRAY:
-            add(Problem("pipeline.memory", str(cfg.pipeline.memory), "pipeline.memory=surface_array exists only on Jetson"))
+            add(
+                Problem(
+                    "pipeline.memory",
+                    str(cfg.pipeline.memory),
+                    "pipeline.memory=surface_array exists only on Jetson",
+                )
+            )
         else:
-            add(Problem("pipeline.memory", str(cfg.pipeline.memory),
-                        f"pipeline.memory={cfg.pipeline.memory} applies to dGPU only; use default or surface_array on Jetson"))
+            add(
+                Problem(
+                    "pipeline.memory",
+                    str(cfg.pipeline.memory),
+                    f"pipeline.memory={cfg.pipeline.memory} applies to dGPU only; use default or surface_array on Jetson",
+                )
+            )
     for n, sink in enumerate(cfg.pipeline.sinks):
         why = sink_type_problem(str(sink.kind), platform, str(t.deepstream))
         if why:
-            add(Problem(f"pipeline.sinks[{n}].kind", str(sink.kind),
-                        f"pipeline.sinks[{n}].kind={sink.kind} on {t.name} (DeepStream {t.deepstream}): {why}"))
+            add(
+                Problem(
+                    f"pipeline.sinks[{n}].kind",
+                    str(sink.kind),
+                    f"pipeline.sinks[{n}].kind={sink.kind} on {t.name} (DeepStream {t.deepstream}): {why}",
+                )
+            )
 
     # the pipeline as deepstream-app will see it
     pipe = tree["pipeline"]
     if not pipe["sources"]:
-        add(Problem("pipeline.sources", [], "pipeline.sources is empty: deepstream-app needs at least one source"))
+        add(
+            Problem(
+                "pipeline.sources", [], "pipeline.sources is empty: deepstream-app needs at least one source"
+            )
+        )
     elif not any(x.key.startswith(("pipeline.sources", "pipeline.tiled_display")) for x in out):
         tiled = pipe["tiled_display"]
         try:
@@ -236,13 +308,23 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     out += _image_sequence_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
-            add(Problem("pipeline.detector.config", None,
-                        "pipeline=detect_classify needs pipeline.detector.config (the detector's nvinfer config file)"))
+            add(
+                Problem(
+                    "pipeline.detector.config",
+                    None,
+                    "pipeline=detect_classify needs pipeline.detector.config (the detector's nvinfer config file)",
+                )
+            )
         elif Path(cfg.pipeline.detector.config).is_file():  # a missing file is reported with the other inputs
             out += _detector_problems(cfg.pipeline.detector.config, str(t.deepstream))
         if cfg.pipeline.detector.gie_unique_id == cfg.pipeline.classifier_gie_id:
-            add(Problem("pipeline.detector.gie_unique_id", cfg.pipeline.detector.gie_unique_id,
-                        "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ"))
+            add(
+                Problem(
+                    "pipeline.detector.gie_unique_id",
+                    cfg.pipeline.detector.gie_unique_id,
+                    "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ",
+                )
+            )
     return out
 
 
@@ -260,12 +342,16 @@ def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
     out = []
     for n, src in enumerate(cfg.pipeline.sources):
         if ds_sources.is_sequence(str(src.uri)):
-            out.append(Problem(
-                f"pipeline.sources[{n}].uri", str(src.uri),
-                f"pipeline.sources[{n}].uri={src.uri} is an image sequence, which deepstream-app cannot read "
-                "(it printf-expands the URI per source and opens it with uridecodebin)",
-                hint=f"encode it to a video and use that: {ds_sources.encode_sequence_command(str(src.uri))}; "
-                     "or set run.backend=reference to run it with the CPU reference pipeline only"))
+            out.append(
+                Problem(
+                    f"pipeline.sources[{n}].uri",
+                    str(src.uri),
+                    f"pipeline.sources[{n}].uri={src.uri} is an image sequence, which deepstream-app cannot read "
+                    "(it printf-expands the URI per source and opens it with uridecodebin)",
+                    hint=f"encode it to a video and use that: {ds_sources.encode_sequence_command(str(src.uri))}; "
+                    "or set run.backend=reference to run it with the CPU reference pipeline only",
+                )
+            )
     return out
 
 
@@ -273,13 +359,20 @@ def _detector_problems(config: str, deepstream: str) -> list[Problem]:
     try:
         found = detector_release_problems(config, deepstream)
     except ConfigError as e:
-        return [Problem("pipeline.detector.config", config, f"pipeline.detector.config={config}: {e.message}")]
-    return [Problem("pipeline.detector.config", config,
-                    f"pipeline.detector.config={config}: [{f.group}] {f.key}={f.value} {f.reason}, "
-                    f"but the target runs DeepStream {deepstream}",
-                    hint=f"point {f.key} at the DeepStream {deepstream} device's own model, or use a target "
-                         f"running DeepStream {f.release}")
-            for f in found]
+        return [
+            Problem("pipeline.detector.config", config, f"pipeline.detector.config={config}: {e.message}")
+        ]
+    return [
+        Problem(
+            "pipeline.detector.config",
+            config,
+            f"pipeline.detector.config={config}: [{f.group}] {f.key}={f.value} {f.reason}, "
+            f"but the target runs DeepStream {deepstream}",
+            hint=f"point {f.key} at the DeepStream {deepstream} device's own model, or use a target "
+            f"running DeepStream {f.release}",
+        )
+        for f in found
+    ]
 
 
 def problems(cfg: DictConfig) -> list[str]:
@@ -294,4 +387,6 @@ def check_capabilities(cfg: DictConfig) -> None:
     if len(found) == 1:
         p = found[0]
         raise CapabilityError(f"{head}\n  - {p.message}", key=p.key, value=p.value, hint=p.hint)
-    raise CapabilityError("\n  - ".join([head, *(str(p) for p in found)]), key=found[0].key, value=found[0].value)
+    raise CapabilityError(
+        "\n  - ".join([head, *(str(p) for p in found)]), key=found[0].key, value=found[0].value
+    )

@@ -4,6 +4,7 @@ doit hands us its command-line ``key=value`` variables; those are Hydra override
 ``targets=a,b`` (or ``targets=all``), which selects several targets: the config is composed
 once per target with the same overrides plus ``target=<name>``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,9 +42,13 @@ def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[
     for ov in overrides:
         key, _, value = ov.partition("=")
         if key == MULTI_TARGET_KEY:
-            names = group_options("target", conf_dir) if value == "all" else [v for v in value.split(",") if v]
+            names = (
+                group_options("target", conf_dir) if value == "all" else [v for v in value.split(",") if v]
+            )
             if not names:
-                raise ConfigError(f"'{ov}' names no target; valid targets: {', '.join(group_options('target', conf_dir))}, or 'all'")
+                raise ConfigError(
+                    f"'{ov}' names no target; valid targets: {', '.join(group_options('target', conf_dir))}, or 'all'"
+                )
             targets.extend(n for n in names if n not in targets)
         else:
             if key == "target":

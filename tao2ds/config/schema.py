@@ -3,6 +3,7 @@
 The YAML files under ``conf/`` are merged onto these dataclasses, so an unknown key or an
 ill-typed value fails at compose time, before any task runs (see ``compose.py``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -165,7 +166,9 @@ class SinkConfig:
     output_file: Optional[str] = None  # file sink, relative to the build directory
     codec: str = "h264"
     bitrate: int = 2000000
-    rtsp_port: Optional[int] = None  # rtsp sink; None: the lowest free port from 8554 (deepstream.app.sink_ports)
+    rtsp_port: Optional[int] = (
+        None  # rtsp sink; None: the lowest free port from 8554 (deepstream.app.sink_ports)
+    )
     udp_port: Optional[int] = None  # rtsp sink; None: the lowest free port from 5400
 
 
@@ -180,7 +183,9 @@ class StreammuxConfig:
 
 @dataclass
 class TiledDisplayConfig:
-    enable: Optional[bool] = None  # None: on exactly when there is more than one source (deepstream.app.tiler_layout)
+    enable: Optional[bool] = (
+        None  # None: on exactly when there is more than one source (deepstream.app.tiler_layout)
+    )
     rows: Optional[int] = None  # None: sized to fit the sources
     columns: Optional[int] = None
     width: int = 480

@@ -9,6 +9,7 @@ by re-hashing before it is used.
     <root>/entries/<key>.json   {"kind": ..., "files": [sha256 of target 0, target 1, ...]}
     <root>/objects/<ab>/<sha256>
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,7 +78,9 @@ class ArtifactCache:
 
     # -- operations ---------------------------------------------------------------------------
     def has(self, key: str) -> bool:
-        return self._local(self._entry_rel(key)).is_file() or bool(self.remote and self.remote.exists(self._entry_rel(key)))
+        return self._local(self._entry_rel(key)).is_file() or bool(
+            self.remote and self.remote.exists(self._entry_rel(key))
+        )
 
     def restore(self, key: str, targets: Sequence[Path], label: str) -> bool:
         """Put the cached outputs in place; False on a miss or a corrupted entry (which is dropped)."""
@@ -124,7 +127,9 @@ class ArtifactCache:
         if local.is_file() and fileio.sha256_file(local) == sha:
             return True
         if local.is_file():
-            _log(f"{label}: corrupted cache object {sha[:12]} (content does not match its hash); removed, rebuilding")
+            _log(
+                f"{label}: corrupted cache object {sha[:12]} (content does not match its hash); removed, rebuilding"
+            )
             local.unlink()
         if self.remote and self.remote.exists(self._object_rel(sha)):
             self.remote.get(self._object_rel(sha), local)

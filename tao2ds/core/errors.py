@@ -12,6 +12,7 @@ Exit codes (README "Failure behaviour"):
     4  the build directory is stale or was changed by hand (``StaleBuildError``)
     130 interrupted (Ctrl-C / SIGTERM)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,15 @@ class Tao2dsError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, key: Optional[str] = None, file: Optional[str | Path] = None,
-                 value: Any = None, hint: Optional[str] = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: Optional[str] = None,
+        file: Optional[str | Path] = None,
+        value: Any = None,
+        hint: Optional[str] = None,
+    ):
         super().__init__(message)
         self.message = message
         self.key = key
@@ -37,6 +45,7 @@ class Tao2dsError(Exception):
 
 
 # --- configuration ------------------------------------------------------------------------------
+
 
 class ConfigError(Tao2dsError):
     """The composed configuration is invalid: unknown key or choice, value out of range."""
@@ -53,6 +62,7 @@ class CapabilityError(ConfigError):
 
 
 # --- inputs ---------------------------------------------------------------------------------------
+
 
 class InputError(Tao2dsError):
     """An input file is missing, unreadable, or does not fit the rest (model, classmap, images)."""
@@ -74,6 +84,7 @@ class SourceError(InputError):
 
 # --- the build directory ----------------------------------------------------------------------
 
+
 class StaleBuildError(Tao2dsError):
     """The build directory does not match its inputs, its config or its manifest."""
 
@@ -85,6 +96,7 @@ class LockMismatch(Tao2dsError):
 
 
 # --- build steps ----------------------------------------------------------------------------------
+
 
 class BuildError(Tao2dsError):
     """A build step failed for a reason outside the config (a tool failed, a check did not pass)."""

@@ -1,4 +1,5 @@
 """Atomic file output and content hashing: a failed step never leaves a half-written artifact."""
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ from the artifact cache") are INFO; details are DEBUG. ``log.level`` in the conf
 ``info``) or ``TAO2DS_LOG=debug`` chooses how much is shown. Errors are not logged here: they are
 raised and printed once by ``tao2ds.core.report``.
 """
+
 from __future__ import annotations
 
 import logging

@@ -18,6 +18,7 @@ read and wrote, and the digest of tao2ds's code. The same record serves
     output labels.txt edited
     TensorRT 10.3.0 → 10.4.0          (a param with a display label)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -76,17 +77,33 @@ class StepRecord:
 
     def key(self) -> str:
         """Identity of the work: what determines the outputs (paths left out on purpose)."""
-        return digest({"kind": self.kind, "params": self.params, "code": self.code,
-                       "inputs": sorted(self.inputs.values())})
+        return digest(
+            {
+                "kind": self.kind,
+                "params": self.params,
+                "code": self.code,
+                "inputs": sorted(self.inputs.values()),
+            }
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": dict(self.params), "inputs": dict(self.inputs),
-                "outputs": dict(self.outputs), "code": self.code}
+        return {
+            "kind": self.kind,
+            "params": dict(self.params),
+            "inputs": dict(self.inputs),
+            "outputs": dict(self.outputs),
+            "code": self.code,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "StepRecord":
-        return cls(kind=str(data["kind"]), params=dict(data["params"]), inputs=dict(data["inputs"]),
-                   outputs=dict(data["outputs"]), code=str(data["code"]))
+        return cls(
+            kind=str(data["kind"]),
+            params=dict(data["params"]),
+            inputs=dict(data["inputs"]),
+            outputs=dict(data["outputs"]),
+            code=str(data["code"]),
+        )
 
 
 def params_of(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,8 +128,9 @@ def _show(value: Any, labelled: bool) -> str:
     return repr(value)
 
 
-def param_changes(old: Mapping[str, Any], new: Mapping[str, Any],
-                  labels: Optional[Mapping[str, str]] = None) -> list[str]:
+def param_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], labels: Optional[Mapping[str, str]] = None
+) -> list[str]:
     labels = labels or {}
     out = []
     for k in sorted(set(old) | set(new), key=lambda k: (k not in labels, k)):
@@ -126,7 +144,9 @@ def param_changes(old: Mapping[str, Any], new: Mapping[str, Any],
     return out
 
 
-def file_changes(old: Mapping[str, str], new: Mapping[str, str], role: str, changed: Optional[str] = None) -> list[str]:
+def file_changes(
+    old: Mapping[str, str], new: Mapping[str, str], role: str, changed: Optional[str] = None
+) -> list[str]:
     """``role`` is "input" or "output"; an output that differs was edited by hand (or corrupted).
     ``changed`` overrides the verb for a changed file (the lock check says "differs from the lock")."""
     out = []
@@ -143,8 +163,13 @@ def file_changes(old: Mapping[str, str], new: Mapping[str, str], role: str, chan
     return out
 
 
-def differences(old: Optional[StepRecord], new: StepRecord, *, outputs: bool = False,
-                labels: Optional[Mapping[str, str]] = None) -> list[str]:
+def differences(
+    old: Optional[StepRecord],
+    new: StepRecord,
+    *,
+    outputs: bool = False,
+    labels: Optional[Mapping[str, str]] = None,
+) -> list[str]:
     """Why ``new`` is not ``old``: config, code, inputs (and outputs when asked), in that order."""
     if old is None:
         return ["never built"]

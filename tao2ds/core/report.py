@@ -7,6 +7,7 @@ the pipelines' command lines) prints errors through here, in one shape, with one
 ``TAO2DS_DEBUG=1`` adds the traceback. An exception that is not a ``Tao2dsError`` is a bug in
 tao2ds: it is reported as such, with the traceback only under ``TAO2DS_DEBUG=1``.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,10 @@ def format_error(e: BaseException) -> str:
         return f"tao2ds: error: {e}"
     if isinstance(e, KeyboardInterrupt):
         return "tao2ds: interrupted; outputs of the interrupted step were not written"
-    return (f"tao2ds: internal error (a bug in tao2ds, not in your input): {type(e).__name__}: {e}\n"
-            "  rerun with TAO2DS_DEBUG=1 to see the traceback, and report it")
+    return (
+        f"tao2ds: internal error (a bug in tao2ds, not in your input): {type(e).__name__}: {e}\n"
+        "  rerun with TAO2DS_DEBUG=1 to see the traceback, and report it"
+    )
 
 
 def exit_code(e: BaseException) -> int:

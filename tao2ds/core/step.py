@@ -9,6 +9,7 @@ use), and, in ``tao2ds.doit_ext``, doit's task dict (file_dep, targets, uptodate
 ``config`` maps a param's keyword to the config path it comes from, so a change is reported as
 ``config model.classifier_threshold: 0.5 → 0.7`` rather than by keyword.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -64,8 +65,13 @@ class Step:
     def record(self, code: str, *, with_outputs: bool = True) -> records.StepRecord:
         """The record of a run: params, input hashes and (after the run) output hashes."""
         outs = records.hash_files(self.output_files()) if with_outputs else {}
-        return records.StepRecord(kind=self.kind, params=self.recorded_params(),
-                                  inputs=records.hash_files(self.input_files()), outputs=outs, code=code)
+        return records.StepRecord(
+            kind=self.kind,
+            params=self.recorded_params(),
+            inputs=records.hash_files(self.input_files()),
+            outputs=outs,
+            code=code,
+        )
 
     def describe(self) -> str:
         return f"{self.label}: {self.doc}" if self.doc else self.label

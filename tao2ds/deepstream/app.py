@@ -1,5 +1,6 @@
 """The deepstream-app main config, per target platform and DeepStream release: written, and read
 back (sources, streammux geometry, the classifier's class filter) with GKeyFile."""
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,20 @@ from tao2ds.deepstream.tracker import TRACKER_CONFIG_FILE
 
 logger = log.get(__name__)
 
-__all__ = ["AppInputs", "app_groups", "render_app_config", "read_app_config", "sink_type", "sink_type_problem",
-           "source_count", "tiler_layout", "sink_ports", "Tiler", "RTSP_PORT_BASE", "UDP_PORT_BASE"]
+__all__ = [
+    "AppInputs",
+    "app_groups",
+    "render_app_config",
+    "read_app_config",
+    "sink_type",
+    "sink_type_problem",
+    "source_count",
+    "tiler_layout",
+    "sink_ports",
+    "Tiler",
+    "RTSP_PORT_BASE",
+    "UDP_PORT_BASE",
+]
 
 # First RTSP sink's ports; the n-th sink without explicit ports gets the n-th free port from here.
 # 8554/5400 are what NVIDIA's TAO 7.1 app config uses (deepstream.md §2.5, TAO71-app).
@@ -60,7 +73,9 @@ class Tiler:
     automatic: bool  # enabled by tao2ds because there is more than one source
 
 
-def tiler_layout(n_sources: int, enable: Optional[bool], rows: Optional[int], columns: Optional[int]) -> Tiler:
+def tiler_layout(
+    n_sources: int, enable: Optional[bool], rows: Optional[int], columns: Optional[int]
+) -> Tiler:
     """The ``[tiled-display]`` decision.
 
     With the tiler off, deepstream-app puts nvstreamdemux after inference and builds OSD + sinks
@@ -80,11 +95,17 @@ def tiler_layout(n_sources: int, enable: Optional[bool], rows: Optional[int], co
             f"pipeline.tiled_display.enable=false with {n_sources} sources: with the tiler off deepstream-app "
             "demultiplexes the batch and every sink shows source 0 only, so sources 1.."
             f"{n_sources - 1} would reach no sink",
-            key="pipeline.tiled_display.enable", value=False,
-            hint="drop pipeline.tiled_display.enable (tao2ds turns the tiler on for several sources) or set it to true")
+            key="pipeline.tiled_display.enable",
+            value=False,
+            hint="drop pipeline.tiled_display.enable (tao2ds turns the tiler on for several sources) or set it to true",
+        )
     for key, v in (("rows", rows), ("columns", columns)):
         if v is not None and v < 1:
-            raise ConfigError(f"pipeline.tiled_display.{key}={v}: must be >= 1", key=f"pipeline.tiled_display.{key}", value=v)
+            raise ConfigError(
+                f"pipeline.tiled_display.{key}={v}: must be >= 1",
+                key=f"pipeline.tiled_display.{key}",
+                value=v,
+            )
     on = bool(enable) if enable is not None else n_sources > 1
     n = max(n_sources, 1)
     if rows is None and columns is None:
@@ -117,8 +138,10 @@ def sink_ports(sinks: Sequence[Mapping[str, Any]]) -> list[Optional[tuple[int, i
                 raise CapabilityError(
                     f"pipeline.sinks[{n}].{field}={v} is also pipeline.sinks[{first}].{field}: each RTSP sink starts "
                     "its own server, and the second one on a port silently serves nothing",
-                    key=f"pipeline.sinks[{n}].{field}", value=v,
-                    hint=f"give each RTSP sink its own {field}, or leave it unset and tao2ds picks free ones")
+                    key=f"pipeline.sinks[{n}].{field}",
+                    value=v,
+                    hint=f"give each RTSP sink its own {field}, or leave it unset and tao2ds picks free ones",
+                )
             explicit[int(v)] = n
         taken, nxt, ports = set(explicit), base, {}
         for n, s in rtsp:
@@ -130,11 +153,15 @@ def sink_ports(sinks: Sequence[Mapping[str, Any]]) -> list[Optional[tuple[int, i
                 taken.add(v)
             ports[n] = int(v)
         chosen[field] = ports
-    return [(chosen["rtsp_port"][n], chosen["udp_port"][n]) if n in chosen["rtsp_port"] else None
-            for n in range(len(sinks))]
+    return [
+        (chosen["rtsp_port"][n], chosen["udp_port"][n]) if n in chosen["rtsp_port"] else None
+        for n in range(len(sinks))
+    ]
 
 
-def _source_group(uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool) -> list[tuple[str, Any]]:
+def _source_group(
+    uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool
+) -> list[tuple[str, Any]]:
     rtsp = is_rtsp(uri)
     return [
         ("enable", 1),
@@ -148,7 +175,9 @@ def _source_group(uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, d
     ]
 
 
-def _sink_group(sink: Mapping[str, Any], i: AppInputs, mem: MemoryType, ports: Optional[tuple[int, int]]) -> list[tuple[str, Any]]:
+def _sink_group(
+    sink: Mapping[str, Any], i: AppInputs, mem: MemoryType, ports: Optional[tuple[int, int]]
+) -> list[tuple[str, Any]]:
     kind = str(sink["kind"])
     entries: list[tuple[str, Any]] = [
         ("enable", 1),
@@ -161,7 +190,10 @@ def _sink_group(sink: Mapping[str, Any], i: AppInputs, mem: MemoryType, ports: O
     if kind in ("file", "rtsp"):
         entries += [
             ("codec", Codec.of_name(sink["codec"])),
-            ("enc-type", EncType.HW if i.nvenc else EncType.SW),  # software encoder where the SoC has no NVENC
+            (
+                "enc-type",
+                EncType.HW if i.nvenc else EncType.SW,
+            ),  # software encoder where the SoC has no NVENC
             ("bitrate", sink["bitrate"]),
         ]
     if kind == "file":
@@ -181,55 +213,130 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
     n_sources = source_count(p["sources"])
     tiler = tiler_layout(n_sources, tiled["enable"], tiled["rows"], tiled["columns"])
     if tiler.automatic:
-        logger.info("%d sources: tiled display enabled (%dx%d) so every source reaches the sinks; "
-                    "with it off deepstream-app shows source 0 only", n_sources, tiler.rows, tiler.columns)
+        logger.info(
+            "%d sources: tiled display enabled (%dx%d) so every source reaches the sinks; "
+            "with it off deepstream-app shows source 0 only",
+            n_sources,
+            tiler.rows,
+            tiler.columns,
+        )
     groups: list[tuple[str, list[tuple[str, Any]]]] = [
-        ("application", [("enable-perf-measurement", bool(p["perf_measurement"])), ("perf-measurement-interval-sec", 5)]),
-        ("tiled-display", [
-            ("enable", tiler.enable), ("rows", tiler.rows), ("columns", tiler.columns),
-            ("width", tiled["width"]), ("height", tiled["height"]), ("gpu-id", gpu), ("nvbuf-memory-type", mem),
-        ]),
+        (
+            "application",
+            [("enable-perf-measurement", bool(p["perf_measurement"])), ("perf-measurement-interval-sec", 5)],
+        ),
+        (
+            "tiled-display",
+            [
+                ("enable", tiler.enable),
+                ("rows", tiler.rows),
+                ("columns", tiler.columns),
+                ("width", tiled["width"]),
+                ("height", tiled["height"]),
+                ("gpu-id", gpu),
+                ("nvbuf-memory-type", mem),
+            ],
+        ),
     ]
     for n, (uri, src) in enumerate(zip(i.source_uris, p["sources"])):
         groups.append((f"source{n}", _source_group(uri, src, gpu, mem, dgpu)))
-    groups.append(("streammux", [
-        ("gpu-id", gpu), ("live-source", bool(mux["live_source"])), ("batch-size", n_sources),
-        ("batched-push-timeout", mux["batched_push_timeout"]), ("width", mux["width"]), ("height", mux["height"]),
-        ("enable-padding", bool(mux["enable_padding"])), ("nvbuf-memory-type", mem),
-    ]))
+    groups.append(
+        (
+            "streammux",
+            [
+                ("gpu-id", gpu),
+                ("live-source", bool(mux["live_source"])),
+                ("batch-size", n_sources),
+                ("batched-push-timeout", mux["batched_push_timeout"]),
+                ("width", mux["width"]),
+                ("height", mux["height"]),
+                ("enable-padding", bool(mux["enable_padding"])),
+                ("nvbuf-memory-type", mem),
+            ],
+        )
+    )
     secondary = str(p["topology"]) == "detect_classify"
     if secondary:
         det = p["detector"]
-        groups.append(("primary-gie", [
-            ("enable", 1), ("gpu-id", gpu), ("plugin-type", 0), ("gie-unique-id", det["gie_unique_id"]),
-            ("nvbuf-memory-type", mem), ("config-file", i.detector_config),
-        ]))
-        groups.append(("secondary-gie0", [
-            ("enable", 1), ("gpu-id", gpu), ("plugin-type", 0), ("batch-size", i.batch_size),
-            ("gie-unique-id", p["classifier_gie_id"]), ("operate-on-gie-id", det["gie_unique_id"]),
-            ("operate-on-class-ids", list(det["class_ids"] or []) or None),
-            ("nvbuf-memory-type", mem), ("config-file", i.classifier_config),
-        ]))
+        groups.append(
+            (
+                "primary-gie",
+                [
+                    ("enable", 1),
+                    ("gpu-id", gpu),
+                    ("plugin-type", 0),
+                    ("gie-unique-id", det["gie_unique_id"]),
+                    ("nvbuf-memory-type", mem),
+                    ("config-file", i.detector_config),
+                ],
+            )
+        )
+        groups.append(
+            (
+                "secondary-gie0",
+                [
+                    ("enable", 1),
+                    ("gpu-id", gpu),
+                    ("plugin-type", 0),
+                    ("batch-size", i.batch_size),
+                    ("gie-unique-id", p["classifier_gie_id"]),
+                    ("operate-on-gie-id", det["gie_unique_id"]),
+                    ("operate-on-class-ids", list(det["class_ids"] or []) or None),
+                    ("nvbuf-memory-type", mem),
+                    ("config-file", i.classifier_config),
+                ],
+            )
+        )
     else:
-        groups.append(("primary-gie", [
-            ("enable", 1), ("gpu-id", gpu), ("plugin-type", 0), ("batch-size", i.batch_size),
-            ("interval", p["interval"]), ("gie-unique-id", p["classifier_gie_id"]),
-            ("nvbuf-memory-type", mem), ("config-file", i.classifier_config),
-        ]))
+        groups.append(
+            (
+                "primary-gie",
+                [
+                    ("enable", 1),
+                    ("gpu-id", gpu),
+                    ("plugin-type", 0),
+                    ("batch-size", i.batch_size),
+                    ("interval", p["interval"]),
+                    ("gie-unique-id", p["classifier_gie_id"]),
+                    ("nvbuf-memory-type", mem),
+                    ("config-file", i.classifier_config),
+                ],
+            )
+        )
     # ll-config-file is resolved against the main config's directory (deepstream-parsers.md §6,
     # get_absolute_file_path l.222/243/247); without one nvtracker runs undocumented defaults (F8),
     # so an enabled tracker gets tao2ds' tracker_config.yml (tracker.tracker_config_text) beside this file.
     ll_config = trk["ll_config_file"] or (TRACKER_CONFIG_FILE if trk["enable"] else None)
-    groups.append(("tracker", [
-        ("enable", bool(trk["enable"])), ("tracker-width", trk["width"]), ("tracker-height", trk["height"]),
-        ("ll-lib-file", f"{i.deepstream_root.rstrip('/')}/{trk['ll_lib_file']}"),
-        ("ll-config-file", ll_config), ("gpu-id", gpu), ("display-tracking-id", 1),
-    ]))
-    groups.append(("osd", [
-        ("enable", bool(osd["enable"])), ("gpu-id", gpu), ("border-width", osd["border_width"]),
-        ("text-size", osd["text_size"]), ("text-color", [1, 1, 1, 1]), ("text-bg-color", [0.3, 0.3, 0.3, 1]),
-        ("font", osd["font"]), ("show-clock", 0), ("nvbuf-memory-type", mem),
-    ]))
+    groups.append(
+        (
+            "tracker",
+            [
+                ("enable", bool(trk["enable"])),
+                ("tracker-width", trk["width"]),
+                ("tracker-height", trk["height"]),
+                ("ll-lib-file", f"{i.deepstream_root.rstrip('/')}/{trk['ll_lib_file']}"),
+                ("ll-config-file", ll_config),
+                ("gpu-id", gpu),
+                ("display-tracking-id", 1),
+            ],
+        )
+    )
+    groups.append(
+        (
+            "osd",
+            [
+                ("enable", bool(osd["enable"])),
+                ("gpu-id", gpu),
+                ("border-width", osd["border_width"]),
+                ("text-size", osd["text_size"]),
+                ("text-color", [1, 1, 1, 1]),
+                ("text-bg-color", [0.3, 0.3, 0.3, 1]),
+                ("font", osd["font"]),
+                ("show-clock", 0),
+                ("nvbuf-memory-type", mem),
+            ],
+        )
+    )
     ports = sink_ports(p["sinks"])
     for n, sink in enumerate(p["sinks"]):
         groups.append((f"sink{n}", _sink_group(sink, i, mem, ports[n])))
@@ -250,6 +357,7 @@ def render_app_config(i: AppInputs, header: Sequence[str] = ()) -> str:
 
 # --- reading it back ------------------------------------------------------------------------
 
+
 def read_app_config(app_config: Path) -> dict[str, Any]:
     """What a runner needs: enabled source URIs, streammux size and padding, and the secondary
     classifier's operate-on-class-ids."""
@@ -265,7 +373,10 @@ def read_app_config(app_config: Path) -> dict[str, Any]:
     sgie = get("secondary-gie0")
     return {
         "sources": uris,
-        "width": int(mux.get("width", 1920)), "height": int(mux.get("height", 1080)),
+        "width": int(mux.get("width", 1920)),
+        "height": int(mux.get("height", 1080)),
         "padding": mux.get("enable-padding", "0").strip() == "1",
-        "operate_on_class_ids": [int(x) for x in sgie.get("operate-on-class-ids", "").split(";") if x.strip()],
+        "operate_on_class_ids": [
+            int(x) for x in sgie.get("operate-on-class-ids", "").split(";") if x.strip()
+        ],
     }

@@ -10,6 +10,7 @@ which 7.0 first accepts, DS71 l.709); deepstream-app codes from ``apps-common/in
 deepstream_sinks.h`` / ``deepstream_sources.h`` and ``includes/nvbufsurface.h`` /
 ``nvbufsurftransform.h`` of each release.
 """
+
 from __future__ import annotations
 
 from enum import IntEnum
@@ -32,6 +33,7 @@ def install_version(deepstream: str) -> str:
 
 
 # --- nvinfer [property] --------------------------------------------------------------------------
+
 
 class NetworkMode(IntEnum):
     """``network-mode``: 0..2 in every release; 3 (best) from DS 7.0 (gstnvinfer_property_parser.cpp DS71 l.709)."""
@@ -95,6 +97,7 @@ class ScalingComputeHw(IntEnum):
 
 # --- deepstream-app main config --------------------------------------------------------------------
 
+
 class SourceType(IntEnum):
     """``[sourceN] type`` (deepstream_sources.h): 1..8 in every release, 9 (IPC) from 7.0."""
 
@@ -124,7 +127,12 @@ class SinkType(IntEnum):
     MSGCONV_BROKER = 6
 
 
-_SINK_KINDS = {"fake": SinkType.FAKE, "display": SinkType.DISPLAY, "file": SinkType.FILE, "rtsp": SinkType.RTSP}
+_SINK_KINDS = {
+    "fake": SinkType.FAKE,
+    "display": SinkType.DISPLAY,
+    "file": SinkType.FILE,
+    "rtsp": SinkType.RTSP,
+}
 
 
 def sink_type_problem(kind: str, platform: str, deepstream: str) -> Optional[str]:
@@ -149,8 +157,11 @@ def sink_type(kind: str, platform: str, deepstream: str) -> SinkType:
 
     why = sink_type_problem(kind, platform, deepstream)
     if why is not None:
-        raise CapabilityError(f"sink kind '{kind}' does not exist on {platform} with DeepStream {deepstream}: {why}",
-                              key="pipeline.sinks[].kind", value=kind)
+        raise CapabilityError(
+            f"sink kind '{kind}' does not exist on {platform} with DeepStream {deepstream}: {why}",
+            key="pipeline.sinks[].kind",
+            value=kind,
+        )
     if kind == "overlay":
         return SinkType.OVERLAY
     if kind == "drm":

@@ -11,6 +11,7 @@ would not exist on a device running another release (deepstream-parsers.md F3):
   fails with "Cannot access ONNX file" (``OnnxModelParser::parseModel``,
   ``nvdsinfer_model_builder.cpp`` DS71 l.42). Releases not listed here are not judged.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -22,8 +23,18 @@ from typing import Iterable, Mapping, Optional, Sequence
 from tao2ds.deepstream.codes import install_version, version_tuple
 
 # nvinfer keys whose values are paths (gstnvinfer_property_parser.cpp get_absolute_file_path callers)
-PATH_KEYS = ("labelfile-path", "onnx-file", "model-engine-file", "int8-calib-file", "tlt-encoded-model",
-             "custom-lib-path", "mean-file", "model-file", "proto-file", "uff-file")
+PATH_KEYS = (
+    "labelfile-path",
+    "onnx-file",
+    "model-engine-file",
+    "int8-calib-file",
+    "tlt-encoded-model",
+    "custom-lib-path",
+    "mean-file",
+    "model-file",
+    "proto-file",
+    "uff-file",
+)
 # keys naming the model itself
 MODEL_KEYS = ("onnx-file", "tlt-encoded-model", "model-file", "proto-file", "uff-file")
 
@@ -53,7 +64,9 @@ def _same_release(a: str, b: str) -> bool:
     return version_tuple(a)[:2] == version_tuple(b)[:2]
 
 
-def foreign_release_paths(groups: Mapping[str, Sequence[tuple[str, str]]], deepstream: str) -> list[ForeignPath]:
+def foreign_release_paths(
+    groups: Mapping[str, Sequence[tuple[str, str]]], deepstream: str
+) -> list[ForeignPath]:
     """Absolute paths of ``groups`` (a parsed nvinfer config) that a DeepStream ``deepstream``
     device does not have (pure)."""
     mine = install_version(deepstream)
@@ -64,18 +77,36 @@ def foreign_release_paths(groups: Mapping[str, Sequence[tuple[str, str]]], deeps
                 continue
             m = _VERSIONED.match(value)
             if m and not _same_release(m.group(1), mine):
-                out.append(ForeignPath(group, key, value, m.group(1),
-                                       f"lives under the DeepStream {m.group(1)} install (deepstream-{m.group(1)}), not deepstream-{mine}"))
+                out.append(
+                    ForeignPath(
+                        group,
+                        key,
+                        value,
+                        m.group(1),
+                        f"lives under the DeepStream {m.group(1)} install (deepstream-{m.group(1)}), not deepstream-{mine}",
+                    )
+                )
                 continue
             if key not in MODEL_KEYS or not value.startswith("/opt/nvidia/deepstream/"):
                 continue
             norm = posixpath.normpath(value)
             name = posixpath.basename(norm)
             releases = PRIMARY_DETECTOR_MODELS.get(name)
-            if (releases and posixpath.dirname(norm).endswith(_SAMPLE_DIR) and deepstream in _JUDGED
-                    and not any(_same_release(r, deepstream) for r in releases)):
-                out.append(ForeignPath(group, key, value, releases[-1],
-                                       f"is the Primary_Detector sample model of DeepStream {' and '.join(releases)} only"))
+            if (
+                releases
+                and posixpath.dirname(norm).endswith(_SAMPLE_DIR)
+                and deepstream in _JUDGED
+                and not any(_same_release(r, deepstream) for r in releases)
+            ):
+                out.append(
+                    ForeignPath(
+                        group,
+                        key,
+                        value,
+                        releases[-1],
+                        f"is the Primary_Detector sample model of DeepStream {' and '.join(releases)} only",
+                    )
+                )
     return out
 
 
@@ -91,5 +122,7 @@ def detector_release_problems(path: str | Path, deepstream: str) -> list[Foreign
 
 
 def describe(found: Iterable[ForeignPath], config: str, deepstream: Optional[str]) -> list[str]:
-    return [f"{config}: [{f.group}] {f.key}={f.value} {f.reason}; the target runs DeepStream {deepstream}"
-            for f in found]
+    return [
+        f"{config}: [{f.group}] {f.key}={f.value} {f.reason}; the target runs DeepStream {deepstream}"
+        for f in found
+    ]

@@ -6,6 +6,7 @@ group whose ``enable`` is not an integer (deepstream.md §6), so values are rend
 booleans as 1/0, codes (IntEnum) as their number, floats positionally, lists joined by ';', and
 anything that GKeyFile would misread is refused with a ConfigError naming the group and key.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -39,8 +40,9 @@ def format_float(value: float) -> str:
     shortest ones that round-trip) written positionally denote the same decimal number, so
     strtod returns the same double (1e-05 -> ``0.00001``; tested by parsing back with GLib)."""
     if value != value or value in (float("inf"), float("-inf")):
-        raise ConfigError(f"float {value!r} has no GKeyFile spelling", value=value,
-                          hint="use a finite number")
+        raise ConfigError(
+            f"float {value!r} has no GKeyFile spelling", value=value, hint="use a finite number"
+        )
     text = repr(value)
     if "e" not in text and "E" not in text:
         return text
@@ -75,13 +77,17 @@ def render_keyfile(groups: Iterable[Group], header: Sequence[str] = ()) -> str:
             if value is None:
                 continue
             if key in seen:
-                raise ConfigError(f"duplicate key '{key}' in [{name}]: GKeyFile keeps both and DeepStream reads it twice",
-                                  key=f"[{name}] {key}")
+                raise ConfigError(
+                    f"duplicate key '{key}' in [{name}]: GKeyFile keeps both and DeepStream reads it twice",
+                    key=f"[{name}] {key}",
+                )
             seen.add(key)
             try:
                 lines.append(f"{key}={format_value(value)}")
             except ConfigError as e:
-                raise ConfigError(f"[{name}] {key}: {e.message}", key=f"[{name}] {key}", value=e.value, hint=e.hint) from None
+                raise ConfigError(
+                    f"[{name}] {key}: {e.message}", key=f"[{name}] {key}", value=e.value, hint=e.hint
+                ) from None
     return "\n".join(lines) + "\n"
 
 

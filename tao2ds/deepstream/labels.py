@@ -1,5 +1,6 @@
 """nvinfer's labels file for classifiers: line *i* holds the classes of engine output *i*,
 separated by ';' (deepstream.md §3.1). Written here, and read back the way nvinfer reads it."""
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -1,5 +1,6 @@
 """The nvinfer config of the multitask classifier (primary or secondary GIE): written, and read
 back with GKeyFile the way nvinfer reads it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from tao2ds.deepstream.labels import parse_labels
 from tao2ds.model.preprocess import Preprocessing
 
 
-def engine_file_name(onnx_name: str, batch_size: int, precision: str, gpu_id: int = 0, dla_core: Optional[int] = None) -> str:
+def engine_file_name(
+    onnx_name: str, batch_size: int, precision: str, gpu_id: int = 0, dla_core: Optional[int] = None
+) -> str:
     """DeepStream's own engine name (nvdsinfer_model_builder), so nvinfer reuses what we ship."""
     device = f"dla{dla_core}" if dla_core is not None else f"gpu{gpu_id}"
     return f"{onnx_name}_b{batch_size}_{device}_{precision}.engine"
@@ -65,8 +68,9 @@ def _code(enum, value: Any, key: str):
         return enum(value)
     except ValueError:
         valid = ", ".join(f"{m.value} ({m.name.lower()})" for m in enum)
-        raise ConfigError(f"nvinfer {key}={value!r} is not a valid code; valid: {valid}",
-                          key=key, value=value) from None
+        raise ConfigError(
+            f"nvinfer {key}={value!r} is not a valid code; valid: {valid}", key=key, value=value
+        ) from None
 
 
 def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
@@ -74,8 +78,9 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
     try:
         mode = NetworkMode.of_precision(i.precision)
     except KeyError:
-        raise ConfigError(f"precision {i.precision!r} has no nvinfer network-mode", key="precision.name",
-                          value=i.precision) from None
+        raise ConfigError(
+            f"precision {i.precision!r} has no nvinfer network-mode", key="precision.name", value=i.precision
+        ) from None
     entries: list[tuple[str, Any]] = [
         ("gpu-id", i.gpu_id),
         ("net-scale-factor", pp.net_scale_factor),
@@ -161,4 +166,3 @@ def read_nvinfer(path: Path) -> NvinferSettings:
         output_names=list(opt(kf.get_string_list, "output-blob-names", [])),
         secondary=opt(kf.get_integer, "process-mode", ProcessMode.PRIMARY) == ProcessMode.SECONDARY,
     )
-

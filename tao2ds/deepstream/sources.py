@@ -5,6 +5,7 @@ copied into the target folder's ``media/`` and written as relative ``file://`` U
 deepstream-app resolves against the config's directory. An image sequence is a path whose file
 name holds a printf pattern (``frames/img_%04d.jpg``), as GStreamer's multifilesrc reads it.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ def is_rtsp(uri: str) -> bool:
 
 
 def local_path(uri: str) -> Path:
-    return Path(uri[len("file://"):] if uri.startswith("file://") else uri)
+    return Path(uri[len("file://") :] if uri.startswith("file://") else uri)
 
 
 def sequence_match(name: str) -> Optional[re.Match]:
@@ -44,7 +45,7 @@ def local_files(uri: str) -> list[Path]:
         return [path] if path.is_file() else []
     width = m.group(1)
     digits = rf"\d{{{int(width)}}}" if width else r"\d+"
-    pattern = re.compile(re.escape(path.name[:m.start()]) + digits + re.escape(path.name[m.end():]) + "$")
+    pattern = re.compile(re.escape(path.name[: m.start()]) + digits + re.escape(path.name[m.end() :]) + "$")
     folder = path.parent
     return sorted(p for p in folder.iterdir() if pattern.match(p.name)) if folder.is_dir() else []
 
@@ -57,7 +58,7 @@ def first_index(pattern: Path) -> int:
     m = sequence_match(pattern.name)
     assert m is not None
     first = files[0].name
-    return int(first[m.start():len(first) - (len(pattern.name) - m.end())])
+    return int(first[m.start() : len(first) - (len(pattern.name) - m.end())])
 
 
 def staged_uri(uri: str) -> str:
@@ -84,7 +85,11 @@ def is_sequence(uri: str) -> bool:
     return is_local(uri) and sequence_match(local_path(uri).name) is not None
 
 
-_IMAGE_CAPS = {".jpg": ("image/jpeg", "jpegdec"), ".jpeg": ("image/jpeg", "jpegdec"), ".png": ("image/png", "pngdec")}
+_IMAGE_CAPS = {
+    ".jpg": ("image/jpeg", "jpegdec"),
+    ".jpeg": ("image/jpeg", "jpegdec"),
+    ".png": ("image/png", "pngdec"),
+}
 
 
 def encode_sequence_command(uri: str, framerate: int = 25) -> str:
@@ -101,8 +106,10 @@ def encode_sequence_command(uri: str, framerate: int = 25) -> str:
         start = 0
     caps, dec = _IMAGE_CAPS.get(path.suffix.lower(), ("", "decodebin"))
     m = sequence_match(path.name)
-    stem = path.name[:m.start()].rstrip("_-.") if m else path.stem
+    stem = path.name[: m.start()].rstrip("_-.") if m else path.stem
     out = path.parent / f"{stem or 'sequence'}.mp4"
     caps_arg = f' caps="{caps},framerate={framerate}/1"' if caps else ""
-    return (f'gst-launch-1.0 -e multifilesrc location="{path}" start-index={start}{caps_arg} ! {dec} ! '
-            f'videoconvert ! x264enc ! h264parse ! qtmux ! filesink location="{out}"')
+    return (
+        f'gst-launch-1.0 -e multifilesrc location="{path}" start-index={start}{caps_arg} ! {dec} ! '
+        f'videoconvert ! x264enc ! h264parse ! qtmux ! filesink location="{out}"'
+    )

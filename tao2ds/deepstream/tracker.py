@@ -17,6 +17,7 @@ hiennguyen9874/deepstream-sources, branches 6.0.1 and 6.1/6.2/6.3, see deepstrea
 
 DS 5.x's txt format (``[IOU_CONFIG]`` for libnvds_mot_iou.so) predates every supported target.
 """
+
 from __future__ import annotations
 
 from tao2ds.deepstream.codes import version_tuple

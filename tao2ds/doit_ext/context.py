@@ -1,4 +1,5 @@
 """The run context of this doit invocation: doit's ``key=value`` variables are Hydra overrides."""
+
 from __future__ import annotations
 
 from functools import lru_cache

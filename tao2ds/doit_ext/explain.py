@@ -5,6 +5,7 @@ A doit command plugin (registered in pyproject.toml), so it sees the same tasks 
 saved at the task's last run with the record the task's ``Step`` (in its ``meta``) would make
 now — the same vocabulary the stale-build check and the lock check use.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,9 +38,13 @@ def reasons_for(task, status, saved: dict[str, Any]) -> list[str]:
     old = saved_record(saved)
     if old is None:
         return ["never built with this state DB"]
-    now = records.StepRecord(kind=step.kind, params=step.recorded_params(),
-                             inputs=records.hash_files(step.input_files()),
-                             outputs=records.hash_files(step.output_files()), code=code_digest())
+    now = records.StepRecord(
+        kind=step.kind,
+        params=step.recorded_params(),
+        inputs=records.hash_files(step.input_files()),
+        outputs=records.hash_files(step.output_files()),
+        code=code_digest(),
+    )
     why = records.differences(old, now, outputs=True)
     missing = status.reasons.get("missing_file_dep") or []
     why += [f"input {f} not built yet" for f in missing if f"input {f} missing" not in why]

@@ -1,5 +1,6 @@
 """What doit prints for tao2ds beyond task names: the end-of-build summary, and actions that run
 a pipeline through the one error reporter."""
+
 from __future__ import annotations
 
 import functools
@@ -19,8 +20,18 @@ def report_build(layouts) -> None:
         a = m["artifacts"]
         engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
         extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""
-        logger.info("%s (%s) -> %s/: %s [%s], %s, %s%s; engine: %s", m["target"], m["precision"], L.root, a["labels"],
-                    ", ".join(m["label_tasks"]), a["nvinfer_config"], a["app_config"], extra, engine)
+        logger.info(
+            "%s (%s) -> %s/: %s [%s], %s, %s%s; engine: %s",
+            m["target"],
+            m["precision"],
+            L.root,
+            a["labels"],
+            ", ".join(m["label_tasks"]),
+            a["nvinfer_config"],
+            a["app_config"],
+            extra,
+            engine,
+        )
 
 
 def run_action(fn: Callable[..., Any], **kwargs: Any):

@@ -6,6 +6,7 @@ the task's values. A later run is up to date only if doit finds the inputs uncha
 *and* the record's params and code are the current ones *and* every output still has the bytes
 recorded — an output edited or truncated by hand is rebuilt (or restored from the cache).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -75,7 +76,9 @@ def run_step(step: Step, cache: Optional[tuple]) -> Any:
         return False
 
 
-def task(step: Step, cache: Optional[tuple], *, extra_uptodate: Iterable[Any] = (), **extra: Any) -> dict[str, Any]:
+def task(
+    step: Step, cache: Optional[tuple], *, extra_uptodate: Iterable[Any] = (), **extra: Any
+) -> dict[str, Any]:
     """doit's sub-task dict for ``step`` (named ``step.name`` under the generator's basename)."""
     return {
         "name": step.name,

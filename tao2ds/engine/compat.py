@@ -3,6 +3,7 @@
 A TensorRT engine is tied to the TensorRT version and the GPU architecture it was
 built on (tensorrt.md §g), so both must equal what the target config says.
 """
+
 from __future__ import annotations
 
 from tao2ds.core.errors import BuilderMismatch
@@ -39,7 +40,9 @@ def _table(rows: list[tuple[str, str, str]], bad: list[str]) -> str:
     return "\n".join(lines)
 
 
-def check_builder_matches_target(env: BuilderEnv, target_trt: str, target_cc: str, target_platform: str) -> None:
+def check_builder_matches_target(
+    env: BuilderEnv, target_trt: str, target_cc: str, target_platform: str
+) -> None:
     """Raise BuilderMismatch, with both sides side by side and how to fix it, unless they match."""
     bad = mismatches(env, target_trt, target_cc, target_platform)
     if not bad:
@@ -56,8 +59,10 @@ def check_builder_matches_target(env: BuilderEnv, target_trt: str, target_cc: st
     notes = []
     builds = {build_component(str(target_trt)), build_component(env.trt_version)} - {None}
     if builds:
-        notes.append("(TensorRT versions are compared as major.minor.patch; the build number "
-                     f"{' / '.join(sorted(builds))} is ignored.)")
+        notes.append(
+            "(TensorRT versions are compared as major.minor.patch; the build number "
+            f"{' / '.join(sorted(builds))} is ignored.)"
+        )
     msg = [
         f"This builder cannot make an engine for the target: {', '.join(bad)} differ.",
         "",

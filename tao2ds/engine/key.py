@@ -3,6 +3,7 @@
 The sidecar ``<engine>.json`` has no timestamps, so identical inputs give
 byte-identical sidecars and a rebuild can be explained field by field.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,8 +20,15 @@ from tao2ds.engine.versions import short_version
 KEY_FORMAT = 1
 
 
-def key_fields(onnx_sha256: str, calib_cache_sha256: str | None, precision: str, batch_size: int,
-               workspace_mib: int, dla_core: int | None, env: BuilderEnv) -> dict[str, Any]:
+def key_fields(
+    onnx_sha256: str,
+    calib_cache_sha256: str | None,
+    precision: str,
+    batch_size: int,
+    workspace_mib: int,
+    dla_core: int | None,
+    env: BuilderEnv,
+) -> dict[str, Any]:
     """The inputs an engine depends on. TensorRT is keyed by major.minor.patch, since
     ``trtexec`` reports 10.3.0 where ``tensorrt.__version__`` says 10.3.0.26 for the same build."""
     return {
@@ -43,11 +51,19 @@ def key_of_fields(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def engine_key(onnx_sha256: str, calib_cache_sha256: str | None, precision: str, batch_size: int,
-               workspace_mib: int, dla_core: int | None, env: BuilderEnv) -> str:
+def engine_key(
+    onnx_sha256: str,
+    calib_cache_sha256: str | None,
+    precision: str,
+    batch_size: int,
+    workspace_mib: int,
+    dla_core: int | None,
+    env: BuilderEnv,
+) -> str:
     """sha256 over the canonical JSON of :func:`key_fields`."""
-    return key_of_fields(key_fields(onnx_sha256, calib_cache_sha256, precision, batch_size,
-                                    workspace_mib, dla_core, env))
+    return key_of_fields(
+        key_fields(onnx_sha256, calib_cache_sha256, precision, batch_size, workspace_mib, dla_core, env)
+    )
 
 
 def _show(v: Any) -> str:
@@ -75,8 +91,13 @@ def describe_key_change(old_fields: Mapping[str, Any], new_fields: Mapping[str, 
         if name == "onnx_sha256":
             reasons.append("ONNX model changed")
         elif name == "calib_cache_sha256":
-            reasons.append("calibration cache added" if old is None else
-                           "calibration cache removed" if new is None else "calibration cache changed")
+            reasons.append(
+                "calibration cache added"
+                if old is None
+                else "calibration cache removed"
+                if new is None
+                else "calibration cache changed"
+            )
         elif name == "key_format":
             reasons.append("engine key format changed")
         elif name == "workspace_mib":
@@ -86,8 +107,19 @@ def describe_key_change(old_fields: Mapping[str, Any], new_fields: Mapping[str, 
     return reasons
 
 
-_FIELD_ORDER = ["onnx_sha256", "calib_cache_sha256", "precision", "batch_size", "workspace_mib", "dla_core",
-                "trt_version", "cuda_version", "compute_capability", "platform", "key_format"]
+_FIELD_ORDER = [
+    "onnx_sha256",
+    "calib_cache_sha256",
+    "precision",
+    "batch_size",
+    "workspace_mib",
+    "dla_core",
+    "trt_version",
+    "cuda_version",
+    "compute_capability",
+    "platform",
+    "key_format",
+]
 
 
 def _order(name: str) -> tuple[int, str]:
@@ -95,6 +127,7 @@ def _order(name: str) -> tuple[int, str]:
 
 
 # --- sidecar -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Sidecar:
@@ -111,12 +144,15 @@ def sidecar_path(engine: Path) -> Path:
 def write_sidecar(engine: Path, fields: Mapping[str, Any], env: BuilderEnv, output_order: list[str]) -> Path:
     """Write ``<engine>.json`` atomically (temp file + os.replace); no timestamps on purpose."""
     path = sidecar_path(engine)
-    fileio.write_json(path, {
-        "key": key_of_fields(fields),
-        "fields": dict(fields),
-        "env": dataclasses.asdict(env),
-        "output_order": list(output_order),
-    })
+    fileio.write_json(
+        path,
+        {
+            "key": key_of_fields(fields),
+            "fields": dict(fields),
+            "env": dataclasses.asdict(env),
+            "output_order": list(output_order),
+        },
+    )
     return path
 
 
@@ -124,8 +160,12 @@ def read_sidecar(engine: Path) -> Sidecar | None:
     path = sidecar_path(engine)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Sidecar(key=data["key"], fields=dict(data["fields"]), env=dict(data["env"]),
-                       output_order=list(data["output_order"]))
+        return Sidecar(
+            key=data["key"],
+            fields=dict(data["fields"]),
+            env=dict(data["env"]),
+            output_order=list(data["output_order"]),
+        )
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
 

@@ -9,6 +9,7 @@ the real output formats of trtexec, nvidia-smi, nvcc and the Jetson files.
 like a sysroot: tests point it at a fake device tree to emulate a Jetson,
 since the real /etc and /proc are not writable there.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ _ROOT = '"${TAO2DS_PROBE_ROOT:-}"'
 
 
 # --- trtexec ---------------------------------------------------------------------------------
+
 
 def decode_trt_version_number(digits: str) -> str:
     """NV_TENSORRT_VERSION as trtexec prints it: 8201 -> 8.2.1, 8412 -> 8.4.12, 100300 -> 10.3.0.
@@ -60,6 +62,7 @@ def parse_trtexec_banner(text: str) -> str:
 
 # --- GPU ---------------------------------------------------------------------------------------
 
+
 def _field(value: str) -> str | None:
     value = value.strip()
     return None if not value or value.startswith("[") or value.upper() in ("N/A", "[N/A]") else value
@@ -85,8 +88,13 @@ def parse_nv_tegra_release(text: str) -> str | None:
 
 
 # Order matters: "Orin Nano" must hit Orin before Nano.
-_JETSON_FAMILIES = (("orin", "Orin", "8.7"), ("xavier", "Xavier", "7.2"), ("tx2", "TX2", "6.2"),
-                    ("tx1", "TX1", "5.3"), ("nano", "Nano", "5.3"))
+_JETSON_FAMILIES = (
+    ("orin", "Orin", "8.7"),
+    ("xavier", "Xavier", "7.2"),
+    ("tx2", "TX2", "6.2"),
+    ("tx1", "TX1", "5.3"),
+    ("nano", "Nano", "5.3"),
+)
 
 
 def jetson_family(device_model: str) -> tuple[str | None, str | None]:
@@ -118,6 +126,7 @@ def parse_cuda_version(nvcc_text: str = "", version_json: str = "", version_txt:
 
 # --- the probe itself --------------------------------------------------------------------------
 
+
 def probe_commands(trtexec: str | None = None) -> list[tuple[str, str]]:
     """(key, shell command) pairs; each prints one fact or nothing.
 
@@ -125,10 +134,12 @@ def probe_commands(trtexec: str | None = None) -> list[tuple[str, str]]:
     ``trtexec --help`` prints the version banner without touching the GPU.
     """
     if trtexec:
-        find = f"T={shlex.quote(trtexec)}; test -x \"$T\" || T="
+        find = f'T={shlex.quote(trtexec)}; test -x "$T" || T='
     else:
-        find = ('T=$(command -v trtexec) || T=; '
-                'if [ -z "$T" ] && [ -x /usr/src/tensorrt/bin/trtexec ]; then T=/usr/src/tensorrt/bin/trtexec; fi')
+        find = (
+            "T=$(command -v trtexec) || T=; "
+            'if [ -z "$T" ] && [ -x /usr/src/tensorrt/bin/trtexec ]; then T=/usr/src/tensorrt/bin/trtexec; fi'
+        )
     return [
         ("trtexec_path", f'{find}; echo "$T"'),
         ("trtexec_banner", 'if [ -n "$T" ]; then "$T" --help 2>&1 | head -n 3; fi'),
@@ -157,7 +168,7 @@ def parse_probe_output(text: str) -> dict[str, str]:
     key = None
     for line in text.splitlines():
         if line.startswith(_MARK):
-            key = line[len(_MARK):].strip()
+            key = line[len(_MARK) :].strip()
             out[key] = ""
         elif key is not None:
             out[key] += line + "\n"
@@ -165,7 +176,9 @@ def parse_probe_output(text: str) -> dict[str, str]:
 
 
 def run_local_probe(commands: list[tuple[str, str]], timeout: float = 60) -> dict[str, str]:
-    proc = subprocess.run(["sh", "-c", probe_script(commands)], capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        ["sh", "-c", probe_script(commands)], capture_output=True, text=True, timeout=timeout
+    )
     return parse_probe_output(proc.stdout)
 
 
@@ -175,7 +188,9 @@ def env_from_outputs(outputs: Mapping[str, str], trt_version: str | None = None)
     if trt_version is None:
         banner = outputs.get("trtexec_banner", "")
         if not banner:
-            raise ProbeError("trtexec was not found on the builder (searched PATH and /usr/src/tensorrt/bin/trtexec)")
+            raise ProbeError(
+                "trtexec was not found on the builder (searched PATH and /usr/src/tensorrt/bin/trtexec)"
+            )
         trt_version = parse_trtexec_banner(banner)
     smi_lines = [ln for ln in outputs.get("nvidia_smi", "").splitlines() if ln.strip()]
     gpu_name, cc, _driver = parse_nvidia_smi(smi_lines[0]) if smi_lines else (None, None, None)
@@ -188,8 +203,9 @@ def env_from_outputs(outputs: Mapping[str, str], trt_version: str | None = None)
         cc = cc or family_cc
     return BuilderEnv(
         trt_version=trt_version,
-        cuda_version=parse_cuda_version(outputs.get("nvcc", ""), outputs.get("cuda_version_json", ""),
-                                        outputs.get("cuda_version_txt", "")),
+        cuda_version=parse_cuda_version(
+            outputs.get("nvcc", ""), outputs.get("cuda_version_json", ""), outputs.get("cuda_version_txt", "")
+        ),
         gpu_name=gpu_name,
         compute_capability=cc,
         platform="jetson" if jetson else "dgpu",

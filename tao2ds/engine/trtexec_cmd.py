@@ -18,6 +18,7 @@ Where the output order comes from (NVIDIA/TensorRT samples, read at release/8.2�
   no inspector, so there we run one short inference instead; 10.x builds use
   ``--skipInference --dumpLayerInfo`` and the ``Bindings:`` section.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,9 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
     if req.batch_size < 1:
         raise UnsupportedBuild(f"batch size must be ≥ 1, not {req.batch_size}")
     if req.dla_core is not None and req.precision == "fp32":
-        raise UnsupportedBuild("DLA runs only fp16 or int8 layers; choose precision fp16 or int8 for a DLA engine")
+        raise UnsupportedBuild(
+            "DLA runs only fp16 or int8 layers; choose precision fp16 or int8 for a DLA engine"
+        )
     if req.calib_cache is not None and req.precision != "int8":
         raise UnsupportedBuild("a calibration cache is only used with precision int8")
 
@@ -58,7 +61,9 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
         "--optShapes=" + shape_spec(req.input_name, req.shape(req.batch_size)),
         "--maxShapes=" + shape_spec(req.input_name, req.shape(req.batch_size)),
         # Both in MiB: --workspace before 8.4; --memPoolSize's default unit is MiB (8.4–8.6 and 10.x).
-        f"--memPoolSize=workspace:{req.workspace_mib}" if has_mem_pool_size(v) else f"--workspace={req.workspace_mib}",
+        f"--memPoolSize=workspace:{req.workspace_mib}"
+        if has_mem_pool_size(v)
+        else f"--workspace={req.workspace_mib}",
     ]
     if not implicit_precision_removed(v):
         if req.precision == "fp16":
@@ -89,7 +94,7 @@ _CREATED_OUTPUT = (
 
 def _strip_prefix(line: str) -> tuple[bool, str]:
     m = _PREFIX.match(line)
-    return (True, line[m.end():]) if m else (False, line)
+    return (True, line[m.end() :]) if m else (False, line)
 
 
 def parse_trtexec_output_order(log: str, input_names: Iterable[str] = ()) -> list[str]:

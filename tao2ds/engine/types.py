@@ -1,4 +1,5 @@
 """Data passed between the engine-building modules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ before, gone in 10.x); the engine inspector (`--dumpLayerInfo`) from 8.2;
 `ICudaEngine.num_io_tensors` from 8.5; TensorRT 11 removed implicit precision
 flags (`--fp16/--int8/--calib`, `BuilderFlag.FP16/INT8`, calibrators).
 """
+
 from __future__ import annotations
 
 import re

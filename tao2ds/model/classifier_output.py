@@ -4,6 +4,7 @@ Per output layer independently: the argmax among classes whose probability is st
 than classifier-threshold; no attribute at all if none is. label_id = the output's index, and the
 label is column class_id of labels-file line label_id.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Every problem names the file: a calibration that silently skips or invents data is exactly the
 failure users hit with TAO Deploy (random tensors when the folder is missing).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,10 @@ def list_images(spec: str | Path) -> list[Path]:
         files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
         strays = [p for p in files if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
         if strays:
-            raise ImageSetError(f"{strays[0]}: not an image file ({', '.join(sorted(IMAGE_SUFFIXES))}); "
-                                f"remove it from {path} or list the images in a list file")
+            raise ImageSetError(
+                f"{strays[0]}: not an image file ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                f"remove it from {path} or list the images in a list file"
+            )
         images = [p for p in files if p.is_file()]
     elif path.is_file():
         images = []
@@ -62,14 +65,18 @@ def load_rgb(path: Path, min_hw: Optional[tuple[int, int]] = None):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def select_for_calibration(images: Sequence[Path], batch_size: int, batches: Optional[int], where: str) -> list[Path]:
+def select_for_calibration(
+    images: Sequence[Path], batch_size: int, batches: Optional[int], where: str
+) -> list[Path]:
     """Whole batches only (TensorRT calibrators take full batches): batch_size × batches images."""
     if batch_size < 1:
         raise ImageSetError(f"calibration.batch_size={batch_size}: must be >= 1")
     need = batch_size * batches if batches is not None else batch_size
     if len(images) < need:
-        raise ImageSetError(f"{where}: {len(images)} images, but calibration needs at least {need} "
-                            f"(batch_size {batch_size} × batches {batches or 1}); add images or lower them")
+        raise ImageSetError(
+            f"{where}: {len(images)} images, but calibration needs at least {need} "
+            f"(batch_size {batch_size} × batches {batches or 1}); add images or lower them"
+        )
     n = need if batches is not None else len(images) // batch_size * batch_size
     return list(images[:n])
 
@@ -82,7 +89,7 @@ def batch_iterator(images: Sequence[Path], pp: Preprocessing, batch_size: int) -
 
     def batches() -> Iterator:
         for start in range(0, len(images), batch_size):
-            chunk = images[start:start + batch_size]
+            chunk = images[start : start + batch_size]
             yield np.stack([preprocess_frame(load_rgb(p, min_hw), pp) for p in chunk])
 
     return batches

@@ -3,6 +3,7 @@
 nvinfer maps labels-file line *i* to engine output *i* (deepstream.md §3.1), so lines follow the
 graph's (or the built engine's) output order, never classmap.json's ``tasks`` order.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,13 +48,17 @@ def load_classmap(path: str | Path) -> dict[str, list[str]]:
         raise ModelError(f"{path}: not valid JSON ({e})") from None
     mapping = raw.get("class_mapping") if isinstance(raw, dict) else None
     if not isinstance(mapping, dict) or not mapping:
-        raise ModelError(f'{path}: expected TAO\'s {{"tasks": [...], "class_mapping": {{task: {{"0": name}}}}}}',
-                         file=path)
+        raise ModelError(
+            f'{path}: expected TAO\'s {{"tasks": [...], "class_mapping": {{task: {{"0": name}}}}}}', file=path
+        )
     for task in mapping:
         problem = name_problem(task)
         if problem:
-            raise ModelError(f"{path}: task name {task!r} in class_mapping {problem}; rename the task", file=path,
-                             value=task)
+            raise ModelError(
+                f"{path}: task name {task!r} in class_mapping {problem}; rename the task",
+                file=path,
+                value=task,
+            )
     _check_tasks_list(path, raw.get("tasks"), mapping)
     return {task: _classes_in_index_order(path, task, classes) for task, classes in mapping.items()}
 
@@ -63,12 +68,17 @@ def _check_tasks_list(path, tasks, mapping: dict) -> None:
     if tasks is None:
         return
     if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
-        raise ModelError(f"{path}: 'tasks' must be a list of task names, got {tasks!r}", file=path, value=tasks)
+        raise ModelError(
+            f"{path}: 'tasks' must be a list of task names, got {tasks!r}", file=path, value=tasks
+        )
     missing = [t for t in tasks if t not in mapping]
     if missing:
-        raise ModelError(f"{path}: 'tasks' names {', '.join(repr(t) for t in missing)}, which class_mapping does not "
-                         f"define (class_mapping has: {', '.join(repr(t) for t in mapping)})", file=path,
-                         value=missing[0])
+        raise ModelError(
+            f"{path}: 'tasks' names {', '.join(repr(t) for t in missing)}, which class_mapping does not "
+            f"define (class_mapping has: {', '.join(repr(t) for t in mapping)})",
+            file=path,
+            value=missing[0],
+        )
 
 
 def _classes_in_index_order(path, task: str, classes) -> list[str]:
@@ -77,16 +87,24 @@ def _classes_in_index_order(path, task: str, classes) -> list[str]:
     try:
         by_index = {int(k): v for k, v in classes.items()}
     except ValueError:
-        raise ModelError(f"{path}: class_mapping['{task}'] has a non-integer index: {sorted(classes)}") from None
+        raise ModelError(
+            f"{path}: class_mapping['{task}'] has a non-integer index: {sorted(classes)}"
+        ) from None
     if sorted(by_index) != list(range(len(by_index))):
-        raise ModelError(f"{path}: class_mapping['{task}'] indices must be 0..{len(by_index) - 1}, got {sorted(by_index)}")
+        raise ModelError(
+            f"{path}: class_mapping['{task}'] indices must be 0..{len(by_index) - 1}, got {sorted(by_index)}"
+        )
     names = [by_index[i] for i in range(len(by_index))]
     first: dict[str, int] = {}
     for i, name in enumerate(names):
         _check_label(path, task, i, name)
         if name in first:
-            raise ModelError(f"{path}: class_mapping['{task}'] names class {name!r} twice (indices {first[name]} and "
-                             f"{i}); results could not tell them apart", file=path, value=name)
+            raise ModelError(
+                f"{path}: class_mapping['{task}'] names class {name!r} twice (indices {first[name]} and "
+                f"{i}); results could not tell them apart",
+                file=path,
+                value=name,
+            )
         first[name] = i
     return names
 
@@ -94,19 +112,29 @@ def _classes_in_index_order(path, task: str, classes) -> list[str]:
 def _check_label(path, task: str, index: int, name) -> None:
     where = f"{path}: class_mapping['{task}']['{index}']"
     if not isinstance(name, str) or not name:
-        raise ModelError(f"{where} is empty or not a string: nvinfer attaches no metadata for an empty label",
-                         file=path, value=name)
+        raise ModelError(
+            f"{where} is empty or not a string: nvinfer attaches no metadata for an empty label",
+            file=path,
+            value=name,
+        )
     problem = name_problem(name)
     if problem:
         raise ModelError(f"{where} = {name!r} {problem}; rename the class", file=path, value=name)
     if len(name.encode("utf-8")) > MAX_LABEL_BYTES:
-        raise ModelError(f"{where} is {len(name.encode('utf-8'))} bytes; nvinfer truncates labels to {MAX_LABEL_BYTES} bytes",
-                         file=path, value=name)
+        raise ModelError(
+            f"{where} is {len(name.encode('utf-8'))} bytes; nvinfer truncates labels to {MAX_LABEL_BYTES} bytes",
+            file=path,
+            value=name,
+        )
 
 
 def task_of_output(output_name: str, tasks: Sequence[str]) -> str | None:
     """Match an output tensor to its task: ``base_color/Softmax``, ``base_color``, ``base_color_softmax``."""
-    matches = [t for t in tasks if output_name == t or (output_name.startswith(t) and output_name[len(t)] in _SEPARATORS)]
+    matches = [
+        t
+        for t in tasks
+        if output_name == t or (output_name.startswith(t) and output_name[len(t)] in _SEPARATORS)
+    ]
     if not matches:
         return None
     return max(matches, key=len)  # 'color_base/Softmax' belongs to 'color_base', not 'color'
@@ -123,18 +151,28 @@ def build_labels(
     for name, dim in outputs:
         task = task_of_output(name, tasks)
         if task is None:
-            raise ModelError(f"output '{name}' of {source} matches no task in the classmap (tasks: {', '.join(tasks)})")
+            raise ModelError(
+                f"output '{name}' of {source} matches no task in the classmap (tasks: {', '.join(tasks)})"
+            )
         if task in line_tasks:
-            raise ModelError(f"outputs of {source} map to task '{task}' twice; each task needs exactly one output")
+            raise ModelError(
+                f"outputs of {source} map to task '{task}' twice; each task needs exactly one output"
+            )
         n = len(classmap[task])
         if not isinstance(dim, int):
-            raise ModelError(f"output '{name}' of {source} has no fixed class dimension ({dim!r}); cannot check it has {n} classes")
+            raise ModelError(
+                f"output '{name}' of {source} has no fixed class dimension ({dim!r}); cannot check it has {n} classes"
+            )
         if dim != n:
-            raise ModelError(f"output '{name}' has {dim} classes but classmap task '{task}' has {n}; the classmap does not belong to this model")
+            raise ModelError(
+                f"output '{name}' has {dim} classes but classmap task '{task}' has {n}; the classmap does not belong to this model"
+            )
         line_tasks.append(task)
     missing = [t for t in tasks if t not in line_tasks]
     if missing:
-        raise ModelError(f"classmap task(s) {', '.join(missing)} have no output in {source} (outputs: {', '.join(n for n, _ in outputs)})")
+        raise ModelError(
+            f"classmap task(s) {', '.join(missing)} have no output in {source} (outputs: {', '.join(n for n, _ in outputs)})"
+        )
     return Labels(tuple(line_tasks), tuple(tuple(classmap[t]) for t in line_tasks))
 
 

@@ -1,4 +1,5 @@
 """The ONNX graph's interface: what nvinfer will see as the engine's input and outputs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,5 +70,8 @@ def _check_tensor_name(path, kind: str, name: str) -> None:
     if problem is None and kind == "input" and "," in name:
         problem = "contains ',', the separator of trtexec's shape lists"
     if problem:
-        raise ModelError(f"{path}: graph {kind} name {name!r} {problem}; rename the tensor when exporting the model",
-                         file=path, value=name)
+        raise ModelError(
+            f"{path}: graph {kind} name {name!r} {problem}; rename the tensor when exporting the model",
+            file=path,
+            value=name,
+        )

@@ -4,6 +4,7 @@ Calibration, the CPU reference runner and ``doit verify`` all call ``preprocess_
 values read back from the generated nvinfer config, so what we measure is what nvinfer will do:
 scale to infer-dims with the configured filter, reorder channels, ``y = net-scale-factor*(x - offsets)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -56,7 +57,9 @@ def _spec_mode(spec: Spec | None) -> tuple[str | None, tuple[float, ...] | None]
             try:
                 mean = tuple(by_key[c] for c in "bgr")
             except KeyError:
-                raise ModelError(f"image_mean in the training spec needs keys b, g and r; got {sorted(by_key)}") from None
+                raise ModelError(
+                    f"image_mean in the training spec needs keys b, g and r; got {sorted(by_key)}"
+                ) from None
         else:
             mean = tuple(float(e) for e in entries)
     return mode, mean
@@ -73,7 +76,11 @@ def resolve_preprocessing(
     mode = override.get("mode") or spec_mode or "caffe"
     if mode not in MODES:
         raise ModelError(f"preprocessing mode '{mode}' is not one of {', '.join(MODES)}")
-    source = "model.preprocessing" if override.get("mode") else ("training spec" if spec_mode else "default: TAO multitask trains with caffe")
+    source = (
+        "model.preprocessing"
+        if override.get("mode")
+        else ("training spec" if spec_mode else "default: TAO multitask trains with caffe")
+    )
     scale, offsets, color = MODES[mode]
     # the spec's image_mean belongs to the spec's mode; an override to another mode drops it
     mean = override.get("image_mean") or (spec_mean if mode == (spec_mode or "caffe") else None)
@@ -83,7 +90,11 @@ def resolve_preprocessing(
         if len(mean) != 3:
             raise ModelError(f"image_mean needs 3 values (B;G;R), got {list(mean)}")
         offsets = tuple(float(m) for m in mean)
-    explicit = {k: override.get(k) for k in ("net_scale_factor", "offsets", "model_color_format") if override.get(k) is not None}
+    explicit = {
+        k: override.get(k)
+        for k in ("net_scale_factor", "offsets", "model_color_format")
+        if override.get(k) is not None
+    }
     if explicit:
         source += " + explicit " + ", ".join(sorted(explicit))
     color = int(explicit.get("model_color_format", color))
@@ -92,7 +103,9 @@ def resolve_preprocessing(
     offsets = tuple(float(o) for o in explicit.get("offsets", offsets))
     channels = int(infer_dims[0])
     if channels != (1 if color == 2 else 3):
-        raise ModelError(f"model_color_format={color} ({COLOR_FORMATS[color]}) does not fit a {channels}-channel input")
+        raise ModelError(
+            f"model_color_format={color} ({COLOR_FORMATS[color]}) does not fit a {channels}-channel input"
+        )
     if len(offsets) not in (0, channels):
         raise ModelError(f"offsets has {len(offsets)} values; the input has {channels} channels")
     return Preprocessing(
@@ -118,12 +131,15 @@ def spec_input_size(spec: Spec | None) -> tuple[int, int, int] | None:
 
 # --- applying it -------------------------------------------------------------------------------
 
+
 def _interpolation(scaling_filter: int) -> int:
     import cv2
 
     # nvinfer scaling-filter: 0 nearest, 1 bilinear, 2-5 higher-order (GPU cubic / VIC 5-tap ...),
     # 6 the platform default (bilinear is our closest stand-in)
-    return {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR, 6: cv2.INTER_LINEAR}.get(scaling_filter, cv2.INTER_CUBIC)
+    return {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR, 6: cv2.INTER_LINEAR}.get(
+        scaling_filter, cv2.INTER_CUBIC
+    )
 
 
 def preprocess_frame(rgb, pp: Preprocessing):

@@ -3,6 +3,7 @@
 We need only a few fields (preprocess_mode, image_mean, input_image_size), so a small tolerant
 reader serves; fields repeat freely in text format, so every value is kept in a list.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,9 @@ def load_spec(path: str | Path) -> Spec:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ModelError(f"training spec not found: {path} (set model.spec=<path> or model.spec=null)") from None
+        raise ModelError(
+            f"training spec not found: {path} (set model.spec=<path> or model.spec=null)"
+        ) from None
     return parse_spec_text(text, str(path))
 
 
@@ -51,7 +54,7 @@ def _tokenize(text: str, where: str) -> list[tuple[str, str, int]]:
         if not m or m.end() == pos:
             if text[pos:].strip() == "":
                 break
-            raise ModelError(f"{where}:{line}: cannot read {text[pos:pos + 20]!r}")
+            raise ModelError(f"{where}:{line}: cannot read {text[pos : pos + 20]!r}")
         line += text.count("\n", pos, m.start(m.lastgroup))
         if m.lastgroup != "comment":
             out.append((m.lastgroup, m.group(m.lastgroup), line))

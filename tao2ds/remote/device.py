@@ -4,6 +4,7 @@ Shared by the ssh engine builder and the remote launchers, so both name, pin and
 the same way: the project's known_hosts file (``engine.known_hosts``) pins host keys on first use.
 Host, user, port, key and remote directory are checked when a Device is made, before any process runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,9 @@ class Device:
     remote_dir: str  # relative to the device user's home unless absolute or ~-prefixed
 
     def __post_init__(self) -> None:
-        check_device(host=self.host, user=self.user, port=self.port, ssh_key=self.ssh_key,
-                     remote_dir=self.remote_dir)
+        check_device(
+            host=self.host, user=self.user, port=self.port, ssh_key=self.ssh_key, remote_dir=self.remote_dir
+        )
 
     def target(self, control_path: Optional[str] = None) -> SshTarget:
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
@@ -40,10 +42,12 @@ class Device:
     def remote_path(self, name: str) -> str:
         """``<remote_dir>/<name>``; ``name`` (a build folder, named after its target) is one plain component."""
         if not _PLAIN_NAME.fullmatch(name) or name in (".", ".."):
-            raise ConfigError(f"the build folder name {name!r} cannot be used as a directory on the device",
-                              key="target.name", value=name,
-                              hint="name the target with letters, digits and . _ + - only (not starting with '.' "
-                                   "or '-')")
+            raise ConfigError(
+                f"the build folder name {name!r} cannot be used as a directory on the device",
+                key="target.name",
+                value=name,
+                hint="name the target with letters, digits and . _ + - only (not starting with '.' or '-')",
+            )
         base = self.remote_dir
         return f"{base if base.startswith(('/', '~')) else '~/' + base}/{name}"
 
@@ -53,8 +57,11 @@ class Device:
         remote = self.remote_path(build_dir.name)
         for argv in (
             ssh_argv(t, f"mkdir -p {sh_path(remote)} && rm -rf {sh_path(remote)}/results"),
-            scp_argv(t, ["-r", *(str(p) for p in sorted(build_dir.iterdir()) if p.name != "results")],
-                     scp_remote(t, remote + "/")),
+            scp_argv(
+                t,
+                ["-r", *(str(p) for p in sorted(build_dir.iterdir()) if p.name != "results")],
+                scp_remote(t, remote + "/"),
+            ),
         ):
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
             if proc.returncode:

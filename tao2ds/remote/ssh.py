@@ -8,6 +8,7 @@ Command lines are argv lists (no local shell) with ``--`` before the positional 
 SshTarget checks its host, user, port and key when it is made (``tao2ds.remote.validate``), so
 nothing from the config can be read by ssh or scp as an option.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,18 @@ from pathlib import Path
 from tao2ds.core.errors import HostKeyChanged, SshError
 from tao2ds.remote.validate import check_host, check_port, check_remote_dir, check_ssh_key, check_user
 
-__all__ = ["SshTarget", "check_remote_dir", "common_options", "control_exit_argv", "scp_argv", "scp_remote",
-           "sh_command", "sh_path", "ssh_argv", "ssh_failure"]
+__all__ = [
+    "SshTarget",
+    "check_remote_dir",
+    "common_options",
+    "control_exit_argv",
+    "scp_argv",
+    "scp_remote",
+    "sh_command",
+    "sh_path",
+    "ssh_argv",
+    "ssh_failure",
+]
 
 SCP_FLAGS = ("-r", "-p")  # what scp_argv accepts at the head of ``sources`` as options
 
@@ -51,13 +62,20 @@ class SshTarget:
 
 def common_options(t: SshTarget) -> list[str]:
     opts = [
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=accept-new",
-        "-o", f"UserKnownHostsFile={t.known_hosts}",
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "HashKnownHosts=no",  # a project file: readable host names
-        "-o", "LogLevel=ERROR",
-        "-o", "ConnectTimeout=15",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        f"UserKnownHostsFile={t.known_hosts}",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "HashKnownHosts=no",  # a project file: readable host names
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=15",
     ]
     if t.control_path:
         opts += ["-o", "ControlMaster=auto", "-o", f"ControlPath={t.control_path}", "-o", "ControlPersist=60"]
@@ -90,8 +108,18 @@ def scp_argv(t: SshTarget, sources: list[str], dest: str) -> list[str]:
 
 def control_exit_argv(t: SshTarget) -> list[str]:
     port = ["-p", str(t.port)] if t.port else []
-    return ["ssh", "-o", f"ControlPath={t.control_path}", "-o", "LogLevel=QUIET", *port, "-O", "exit", "--",
-            t.destination]
+    return [
+        "ssh",
+        "-o",
+        f"ControlPath={t.control_path}",
+        "-o",
+        "LogLevel=QUIET",
+        *port,
+        "-O",
+        "exit",
+        "--",
+        t.destination,
+    ]
 
 
 def sh_command(argv: list[str]) -> str:
@@ -117,6 +145,7 @@ def ssh_failure(t: SshTarget, what: str, returncode: int, stderr: str) -> SshErr
             "If the device was reinstalled or its SSH keys were regenerated on purpose, remove the old entry:\n"
             f"    ssh-keygen -R '{t.known_hosts_name}' -f {t.known_hosts}\n"
             "and build again (the new key is pinned on first use). Otherwise, do not connect: the host may not be "
-            "the device you think.")
+            "the device you think."
+        )
     detail = stderr.strip() or "(no message)"
     return SshError(f"{what} on {t.destination} failed (exit {returncode}): {detail}")

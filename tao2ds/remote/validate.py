@@ -6,6 +6,7 @@ the destination; these checks are the second line: a host that starts with ``-``
 metacharacters, a user name with ``@`` or spaces, or a remote path that scp would glob or a remote
 shell would split, never reaches OpenSSH at all.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -19,15 +20,19 @@ _DNS_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")  # POSIX portable user name, at most 32 like useradd
 _REMOTE_PATH_CHARS = re.compile(r"[A-Za-z0-9._/~+-]+")
 
-HOST_HINT = ("use a plain DNS name (letters, digits, '-', '_', '.'; no label starts or ends with '-'), "
-             "an IPv4 address or an IPv6 address without brackets; to go through a jump host or proxy, "
-             "define a Host alias in ~/.ssh/config and use the alias")
+HOST_HINT = (
+    "use a plain DNS name (letters, digits, '-', '_', '.'; no label starts or ends with '-'), "
+    "an IPv4 address or an IPv6 address without brackets; to go through a jump host or proxy, "
+    "define a Host alias in ~/.ssh/config and use the alias"
+)
 
 
 def check_host(host: Any, key: str = "target.host") -> str:
     """A DNS name, an IPv4 address or an IPv6 address; anything else is a ConfigError."""
     if not isinstance(host, str) or not host:
-        raise ConfigError(f"{key} is not set or not a string (got {host!r})", key=key, value=host, hint=HOST_HINT)
+        raise ConfigError(
+            f"{key} is not set or not a string (got {host!r})", key=key, value=host, hint=HOST_HINT
+        )
     if len(host) <= 253:
         try:
             ip = ipaddress.ip_address(host)
@@ -35,15 +40,25 @@ def check_host(host: Any, key: str = "target.host") -> str:
             ip = None
         if ip is not None:
             if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
-                raise ConfigError(f"{key} = {host!r}: an IPv6 scope (%{ip.scope_id}) is not supported", key=key,
-                                  value=host, hint="define a Host alias for the device in ~/.ssh/config and use it")
+                raise ConfigError(
+                    f"{key} = {host!r}: an IPv6 scope (%{ip.scope_id}) is not supported",
+                    key=key,
+                    value=host,
+                    hint="define a Host alias for the device in ~/.ssh/config and use it",
+                )
             return host
         if re.fullmatch(r"[0-9.]+", host):  # all digits and dots but not an IPv4 address: 127.1, 10.0.0.256
-            raise ConfigError(f"{key} = {host!r} is not a valid IPv4 address", key=key, value=host,
-                              hint="write all four parts, each 0..255 (e.g. 192.168.55.1)")
+            raise ConfigError(
+                f"{key} = {host!r} is not a valid IPv4 address",
+                key=key,
+                value=host,
+                hint="write all four parts, each 0..255 (e.g. 192.168.55.1)",
+            )
         if all(_DNS_LABEL.fullmatch(label) for label in host.split(".")):
             return host
-    raise ConfigError(f"{key} = {host!r} is not a host name or IP address", key=key, value=host, hint=HOST_HINT)
+    raise ConfigError(
+        f"{key} = {host!r} is not a host name or IP address", key=key, value=host, hint=HOST_HINT
+    )
 
 
 def check_user(user: Any, key: str = "target.user") -> str | None:
@@ -52,9 +67,13 @@ def check_user(user: Any, key: str = "target.user") -> str | None:
         return user
     if isinstance(user, str) and _USER.fullmatch(user):
         return user
-    raise ConfigError(f"{key} = {user!r} is not a plain user name", key=key, value=user,
-                      hint="use letters, digits, '_', '.', '-' (not first), at most 32 characters; "
-                           "leave it unset for ssh's default user")
+    raise ConfigError(
+        f"{key} = {user!r} is not a plain user name",
+        key=key,
+        value=user,
+        hint="use letters, digits, '_', '.', '-' (not first), at most 32 characters; "
+        "leave it unset for ssh's default user",
+    )
 
 
 def check_port(port: Any, key: str = "target.port") -> int | None:
@@ -63,8 +82,12 @@ def check_port(port: Any, key: str = "target.port") -> int | None:
         return None
     if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
         return port
-    raise ConfigError(f"{key} = {port!r} is not a TCP port", key=key, value=port,
-                      hint="use a whole number from 1 to 65535 (ssh listens on 22 by default)")
+    raise ConfigError(
+        f"{key} = {port!r} is not a TCP port",
+        key=key,
+        value=port,
+        hint="use a whole number from 1 to 65535 (ssh listens on 22 by default)",
+    )
 
 
 def check_ssh_key(ssh_key: Any, key: str = "target.ssh_key") -> Path | None:
@@ -74,9 +97,13 @@ def check_ssh_key(ssh_key: Any, key: str = "target.ssh_key") -> Path | None:
     text = str(ssh_key) if isinstance(ssh_key, (str, Path)) else None
     if text and not text.startswith("-") and not any(c in text for c in "\0\n\r"):
         return Path(text)
-    raise ConfigError(f"{key} = {ssh_key!r} is not a usable key file path", key=key, value=ssh_key,
-                      hint="give the private key's path (e.g. ~/.ssh/id_ed25519); it must not start with '-' "
-                           "(write ./-key for a file named like that)")
+    raise ConfigError(
+        f"{key} = {ssh_key!r} is not a usable key file path",
+        key=key,
+        value=ssh_key,
+        hint="give the private key's path (e.g. ~/.ssh/id_ed25519); it must not start with '-' "
+        "(write ./-key for a file named like that)",
+    )
 
 
 def check_remote_dir(path: Any, key: str = "target.remote_dir") -> str:
@@ -85,8 +112,10 @@ def check_remote_dir(path: Any, key: str = "target.remote_dir") -> str:
     scp treats remote paths as patterns and the remote commands go through the device's shell, so
     only plain characters are allowed; ``..`` components and a leading ``-`` are refused too.
     """
-    hint = ("use letters, digits and . _ / ~ + - only, e.g. tao2ds, ~/tao2ds or /opt/tao2ds; "
-            "'~' only as the first component, no '..' components, not starting with '-'")
+    hint = (
+        "use letters, digits and . _ / ~ + - only, e.g. tao2ds, ~/tao2ds or /opt/tao2ds; "
+        "'~' only as the first component, no '..' components, not starting with '-'"
+    )
     if not isinstance(path, str) or not path:
         raise ConfigError(f"{key} is empty or not a string (got {path!r})", key=key, value=path, hint=hint)
     problem = None
@@ -104,8 +133,9 @@ def check_remote_dir(path: Any, key: str = "target.remote_dir") -> str:
     return path
 
 
-def check_device(*, host: Any, user: Any = None, port: Any = None, ssh_key: Any = None,
-                 remote_dir: Any = None) -> None:
+def check_device(
+    *, host: Any, user: Any = None, port: Any = None, ssh_key: Any = None, remote_dir: Any = None
+) -> None:
     """Everything about a device that goes on an ssh/scp command line (remote_dir only when given)."""
     check_host(host)
     check_user(user)

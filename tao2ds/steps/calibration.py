@@ -1,5 +1,6 @@
 """INT8 calibration steps: scales once per (model, images, preprocessing, method, batch), then a
 TensorRT cache per target (only the header differs) and one Q/DQ model."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,13 @@ from tao2ds.steps.model import load_preprocessing, stage_file
 
 
 def run_calibration(
-    onnx: Path, images: Sequence[Path], preprocessing_json: Path, method: str, percentile: float,
-    batch_size: int, out: Path,
+    onnx: Path,
+    images: Sequence[Path],
+    preprocessing_json: Path,
+    method: str,
+    percentile: float,
+    batch_size: int,
+    out: Path,
 ) -> None:
     """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared)."""
     from tqdm import tqdm
@@ -27,22 +33,36 @@ def run_calibration(
     pp = load_preprocessing(preprocessing_json)
     chosen = list(images)
     passes = 1 if method == "max" else 2
-    with tqdm(total=len(chosen) * passes, unit="img", desc=f"calibrate ({method})", file=sys.stderr,
-              disable=None, mininterval=0.5) as bar:
+    with tqdm(
+        total=len(chosen) * passes,
+        unit="img",
+        desc=f"calibrate ({method})",
+        file=sys.stderr,
+        disable=None,
+        mininterval=0.5,
+    ) as bar:
         try:
-            amax = collect_ranges(onnx, batch_iterator(chosen, pp, batch_size), method, percentile=percentile,
-                                  progress=bar.update)
+            amax = collect_ranges(
+                onnx,
+                batch_iterator(chosen, pp, batch_size),
+                method,
+                percentile=percentile,
+                progress=bar.update,
+            )
         except ValueError as e:
             raise BuildError(f"calibration failed: {e}") from None
-    fileio.write_json(out, {
-        "method": method,
-        "percentile": percentile if method == "percentile" else None,
-        "batch_size": batch_size,
-        "num_images": len(chosen),
-        "images": {str(p): fileio.sha256_file(p) for p in chosen},
-        "preprocessing": pp.to_dict(),
-        "amax": [[name, value] for name, value in amax.items()],  # a list: keeps input-first graph order
-    })
+    fileio.write_json(
+        out,
+        {
+            "method": method,
+            "percentile": percentile if method == "percentile" else None,
+            "batch_size": batch_size,
+            "num_images": len(chosen),
+            "images": {str(p): fileio.sha256_file(p) for p in chosen},
+            "preprocessing": pp.to_dict(),
+            "amax": [[name, value] for name, value in amax.items()],  # a list: keeps input-first graph order
+        },
+    )
 
 
 def load_amax(calibration_json: Path) -> dict[str, float]:
@@ -64,6 +84,7 @@ def write_qdq(onnx: str, calibration_json: Path, out: Path) -> None:
 
 # --- declarations ------------------------------------------------------------------------------
 
+
 def image_set(ctx) -> str:
     return ctx.cfg.calibration.images or ctx.cfg.model.calibration_images or ""
 
@@ -78,35 +99,63 @@ def chosen_images(ctx) -> tuple[Path, ...]:
     if not ctx.int8:
         return ()
     if not image_set(ctx):
-        raise ConfigError("precision=int8 needs calibration images: set calibration.images=<dir or list file>",
-                          key="calibration.images")
+        raise ConfigError(
+            "precision=int8 needs calibration images: set calibration.images=<dir or list file>",
+            key="calibration.images",
+        )
     cal = ctx.cfg.calibration
     return _chosen(image_set(ctx), cal.batch_size, cal.batches)
 
 
 def calibrate(ctx) -> Step:
     c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
-    return Step("calibrate", "scales", run_calibration,
-                inputs={"onnx": Path(m.onnx), "preprocessing_json": c.preprocessing_json, "images": chosen_images(ctx)},
-                outputs={"out": c.calibration_json},
-                params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
-                config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
-                doc="calibration.json (per-tensor amax)")
+    return Step(
+        "calibrate",
+        "scales",
+        run_calibration,
+        inputs={
+            "onnx": Path(m.onnx),
+            "preprocessing_json": c.preprocessing_json,
+            "images": chosen_images(ctx),
+        },
+        outputs={"out": c.calibration_json},
+        params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
+        config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
+        doc="calibration.json (per-tensor amax)",
+    )
 
 
 def qdq(ctx) -> Step:
     c = ctx.common
-    return Step("qdq", "qdq", write_qdq, inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
-                outputs={"out": c.qdq_onnx}, doc="Q/DQ ONNX (explicit quantization)")
+    return Step(
+        "qdq",
+        "qdq",
+        write_qdq,
+        inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
+        outputs={"out": c.qdq_onnx},
+        doc="Q/DQ ONNX (explicit quantization)",
+    )
 
 
 def calibration_cache(ctx, tb) -> Step:
-    return Step("calibcache", f"{tb.name}:cache", write_calibration_cache,
-                inputs={"calibration_json": ctx.common.calibration_json}, outputs={"out": tb.layout.calibration_cache},
-                params={"trt_version": str(tb.cfg.target.tensorrt)}, config={"trt_version": "target.tensorrt"},
-                doc="calibration.cache")
+    return Step(
+        "calibcache",
+        f"{tb.name}:cache",
+        write_calibration_cache,
+        inputs={"calibration_json": ctx.common.calibration_json},
+        outputs={"out": tb.layout.calibration_cache},
+        params={"trt_version": str(tb.cfg.target.tensorrt)},
+        config={"trt_version": "target.tensorrt"},
+        doc="calibration.cache",
+    )
 
 
 def stage_qdq(ctx, tb) -> Step:
-    return Step("stage-qdq", f"{tb.name}:qdq", stage_file, inputs={"src": ctx.common.qdq_onnx},
-                outputs={"dest": tb.layout.qdq_onnx}, doc="Q/DQ model next to its configs")
+    return Step(
+        "stage-qdq",
+        f"{tb.name}:qdq",
+        stage_file,
+        inputs={"src": ctx.common.qdq_onnx},
+        outputs={"dest": tb.layout.qdq_onnx},
+        doc="Q/DQ model next to its configs",
+    )

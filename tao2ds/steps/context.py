@@ -2,6 +2,7 @@
 
 Pure: no doit. ``tao2ds.doit_ext.context`` makes one from doit's command-line variables; tests
 make one from a list of overrides."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,21 +69,27 @@ def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
 
     extra = [o for o in overrides if o.lstrip("+").split(".")[0] not in RUNTIME_SECTIONS]
     if extra:
-        raise LockMismatch(f"lock={lock_path} fixes the whole build config; drop {', '.join(extra)} "
-                           f"(only {', '.join(s + '.*' for s in RUNTIME_SECTIONS)} may be given with it)")
+        raise LockMismatch(
+            f"lock={lock_path} fixes the whole build config; drop {', '.join(extra)} "
+            f"(only {', '.join(s + '.*' for s in RUNTIME_SECTIONS)} may be given with it)"
+        )
     lock = read_lock(lock_path)
     diffs = environment_differences(lock)
     if diffs:
-        raise LockMismatch(f"cannot rebuild {lock_path} here; this machine differs:\n  - " + "\n  - ".join(diffs))
+        raise LockMismatch(
+            f"cannot rebuild {lock_path} here; this machine differs:\n  - " + "\n  - ".join(diffs)
+        )
     composed = validate(locked_config(lock, compose(overrides).to_dict()))
     check_capabilities(composed.cfg)
-    return RunContext(tuple(overrides), (TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)),), lock=lock_path)
+    return RunContext(
+        tuple(overrides), (TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)),), lock=lock_path
+    )
 
 
 def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> RunContext:
     lock = [o for o in overrides if o.startswith("lock=")]
     if lock:
-        return locked_context(lock[-1][len("lock="):], [o for o in overrides if not o.startswith("lock=")])
+        return locked_context(lock[-1][len("lock=") :], [o for o in overrides if not o.startswith("lock=")])
     names, rest = split_targets(overrides)
     store = ComposeCache(cache) if cache else None
     builds = []
@@ -105,13 +112,20 @@ def _check_inputs(cfg) -> None:
     m = cfg.model
     for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
         if path is not None and not Path(path).is_file():
-            raise InputError(f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path)
+            raise InputError(
+                f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path
+            )
     from tao2ds.deepstream import sources as ds_sources
 
     for i, src in enumerate(cfg.pipeline.sources):
         if ds_sources.is_local(src.uri) and not ds_sources.local_files(src.uri):
-            raise InputError(f"pipeline.sources[{i}].uri={src.uri}: file not found (paths are relative to {Path.cwd()})",
-                             key=f"pipeline.sources[{i}].uri", file=src.uri)
+            raise InputError(
+                f"pipeline.sources[{i}].uri={src.uri}: file not found (paths are relative to {Path.cwd()})",
+                key=f"pipeline.sources[{i}].uri",
+                file=src.uri,
+            )
     det = cfg.pipeline.detector.config
     if str(cfg.pipeline.topology) == "detect_classify" and det and not Path(det).is_file():
-        raise InputError(f"pipeline.detector.config={det}: file not found", key="pipeline.detector.config", file=det)
+        raise InputError(
+            f"pipeline.detector.config={det}: file not found", key="pipeline.detector.config", file=det
+        )

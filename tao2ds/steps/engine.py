@@ -4,6 +4,7 @@ The key covers the model bytes, the calibration cache, precision, batch profile,
 core and the builder's TensorRT / CUDA / GPU; the sidecar beside the engine records it, so a
 rebuild says why ("TensorRT 10.3.0 → 10.4.0", "calibration cache changed").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,10 +39,16 @@ class EngineSpec:
 
 def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
     """The attributes choose_builder reads, from the resolved target config."""
-    return SimpleNamespace(host=target.get("host"), user=target.get("user"), port=target.get("port"),
-                           ssh_key=target.get("ssh_key"), tensorrt=target["tensorrt"],
-                           compute_capability=target["gpu"]["compute_capability"], platform=target["platform"],
-                           remote_dir=target.get("remote_dir"))
+    return SimpleNamespace(
+        host=target.get("host"),
+        user=target.get("user"),
+        port=target.get("port"),
+        ssh_key=target.get("ssh_key"),
+        tensorrt=target["tensorrt"],
+        compute_capability=target["gpu"]["compute_capability"],
+        platform=target["platform"],
+        remote_dir=target.get("remote_dir"),
+    )
 
 
 def chosen_builder(spec: EngineSpec):
@@ -61,8 +68,15 @@ def key_fields_for(spec: EngineSpec, env) -> dict[str, Any]:
     from tao2ds.engine.key import key_fields
 
     calib = fileio.sha256_file(spec.calib_cache) if spec.calib_cache else None
-    return key_fields(fileio.sha256_file(spec.onnx), calib, spec.precision, spec.batch_size,
-                      spec.workspace_mib, spec.dla_core, env)
+    return key_fields(
+        fileio.sha256_file(spec.onnx),
+        calib,
+        spec.precision,
+        spec.batch_size,
+        spec.workspace_mib,
+        spec.dla_core,
+        env,
+    )
 
 
 def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str], str]:
@@ -73,7 +87,9 @@ def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str]
     builder, why = chosen_builder(spec)
     env = _probe(builder)
     t = spec.target
-    check_builder_matches_target(env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"]))
+    check_builder_matches_target(
+        env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"])
+    )
     fields = key_fields_for(spec, env)
     return builder, env, fields, stale_reasons(spec.engine, fields), why
 
@@ -87,7 +103,9 @@ class engine_current:
     def __call__(self, task, values) -> bool:
         from tao2ds.core.errors import Tao2dsError
 
-        if not (self.spec.onnx.is_file() and (self.spec.calib_cache is None or self.spec.calib_cache.is_file())):
+        if not (
+            self.spec.onnx.is_file() and (self.spec.calib_cache is None or self.spec.calib_cache.is_file())
+        ):
             return False
         try:
             return not engine_status(self.spec)[3]
@@ -95,8 +113,9 @@ class engine_current:
             return False  # the action runs, meets the same problem and reports it cleanly
 
 
-def build_engine(onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path,
-                 spec: EngineSpec) -> None:
+def build_engine(
+    onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path, spec: EngineSpec
+) -> None:
     """The engine step: the files are the spec's (declared once, in ``engine_step``)."""
     from tao2ds.core.cache import ArtifactCache
     from tao2ds.engine.key import key_of_fields, sidecar_path, write_sidecar
@@ -115,9 +134,16 @@ def build_engine(onnx: Path, model_json: Path, calib_cache: Optional[Path], engi
     logger.info("engine: building %s with %s because %s", spec.engine.name, builder.name, "; ".join(reasons))
     info = fileio.read_json(spec.model_json)
     req = EngineRequest(
-        onnx=spec.onnx, engine_out=spec.engine, precision=spec.precision, input_name=info["input"]["name"],
-        input_chw=tuple(info["infer_dims"]), batch_size=spec.batch_size, workspace_mib=spec.workspace_mib,
-        calib_cache=spec.calib_cache, dla_core=spec.dla_core, timing_cache=spec.timing_cache,
+        onnx=spec.onnx,
+        engine_out=spec.engine,
+        precision=spec.precision,
+        input_name=info["input"]["name"],
+        input_chw=tuple(info["infer_dims"]),
+        batch_size=spec.batch_size,
+        workspace_mib=spec.workspace_mib,
+        calib_cache=spec.calib_cache,
+        dla_core=spec.dla_core,
+        timing_cache=spec.timing_cache,
     )
     with _session(builder):
         result = builder.build(req)
@@ -144,14 +170,23 @@ class _session:
 
 # --- declarations ------------------------------------------------------------------------------
 
+
 def engine_spec(ctx, tb) -> EngineSpec:
     cfg, L = tb.cfg, tb.layout
     return EngineSpec(
-        builder=str(cfg.engine.builder), target=tb.composed.to_dict()["target"], known_hosts=cfg.engine.known_hosts,
-        onnx=L.deployed_onnx, calib_cache=L.calibration_cache if L.int8_route == "cache" else None,
-        engine=L.engine, model_json=ctx.common.model_json, precision=L.precision,
-        batch_size=cfg.model.batch_size, workspace_mib=cfg.engine.workspace_mib, dla_core=cfg.engine.dla_core,
-        timing_cache=L.timing_cache if cfg.engine.timing_cache else None, cache=ctx.cache,
+        builder=str(cfg.engine.builder),
+        target=tb.composed.to_dict()["target"],
+        known_hosts=cfg.engine.known_hosts,
+        onnx=L.deployed_onnx,
+        calib_cache=L.calibration_cache if L.int8_route == "cache" else None,
+        engine=L.engine,
+        model_json=ctx.common.model_json,
+        precision=L.precision,
+        batch_size=cfg.model.batch_size,
+        workspace_mib=cfg.engine.workspace_mib,
+        dla_core=cfg.engine.dla_core,
+        timing_cache=L.timing_cache if cfg.engine.timing_cache else None,
+        cache=ctx.cache,
     )
 
 
@@ -179,8 +214,10 @@ def engine_note(ctx, tb) -> Optional[str]:
     if builds_engine(ctx, tb):
         return None
     L = tb.layout
-    return (f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
-            f"{L.deployed_onnx.name} at first start on the device, into model-engine-file, and reuses it after")
+    return (
+        f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
+        f"{L.deployed_onnx.name} at first start on the device, into model-engine-file, and reuses it after"
+    )
 
 
 def say(text: str) -> None:
@@ -191,9 +228,21 @@ def engine(ctx, tb) -> Step:
     spec = engine_spec(ctx, tb)
     name, why = choice(spec)
     if not builds_engine(ctx, tb):
-        return Step("engine-note", tb.name, say, params={"text": f"{tb.name}: {why}"}, cacheable=False,
-                    doc="no engine here: DeepStream builds it on the device")
-    return Step("engine", tb.name, build_engine,
-                inputs={"onnx": spec.onnx, "model_json": spec.model_json, "calib_cache": spec.calib_cache},
-                outputs={"engine": spec.engine, "sidecar": tb.layout.engine_sidecar},
-                params={"spec": spec}, cacheable=False, doc=f"engine via {name}")
+        return Step(
+            "engine-note",
+            tb.name,
+            say,
+            params={"text": f"{tb.name}: {why}"},
+            cacheable=False,
+            doc="no engine here: DeepStream builds it on the device",
+        )
+    return Step(
+        "engine",
+        tb.name,
+        build_engine,
+        inputs={"onnx": spec.onnx, "model_json": spec.model_json, "calib_cache": spec.calib_cache},
+        outputs={"engine": spec.engine, "sidecar": tb.layout.engine_sidecar},
+        params={"spec": spec},
+        cacheable=False,
+        doc=f"engine via {name}",
+    )

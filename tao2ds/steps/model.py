@@ -3,6 +3,7 @@
 Each step function reads exactly the files its ``Step`` declares and writes its outputs atomically;
 the declaration beside it (``analyze(ctx)``, …) is the only place its inputs and params are named.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,17 +26,22 @@ def analyze_model(onnx: str, classmap: str, out: Path) -> None:
     io = read_graph_io(onnx)
     classes = load_classmap(classmap)
     labels = build_labels(classes, [(o.name, class_dim(o.shape)) for o in io.outputs], source=f"{onnx}")
-    fileio.write_json(out, {
-        "input": {"name": io.input.name, "shape": list(io.input.shape)},
-        "infer_dims": list(io.infer_dims),
-        "outputs": [
-            {"name": o.name, "shape": list(o.shape), "task": t, "classes": classes[t]}
-            for o, t in zip(io.outputs, labels.tasks)
-        ],
-    })
+    fileio.write_json(
+        out,
+        {
+            "input": {"name": io.input.name, "shape": list(io.input.shape)},
+            "infer_dims": list(io.infer_dims),
+            "outputs": [
+                {"name": o.name, "shape": list(o.shape), "task": t, "classes": classes[t]}
+                for o, t in zip(io.outputs, labels.tasks)
+            ],
+        },
+    )
 
 
-def write_preprocessing(model_json: Path, spec: Optional[Path], override: Any, scaling_filter: int, out: Path) -> None:
+def write_preprocessing(
+    model_json: Path, spec: Optional[Path], override: Any, scaling_filter: int, out: Path
+) -> None:
     info = fileio.read_json(model_json)
     override = records.plain(override)  # the schema's PreprocessingOverride, enums as their names
     parsed = load_spec(spec) if spec else None
@@ -79,7 +85,9 @@ def write_labels(model_json: Path, engine_sidecar: Optional[Path], out: Path) ->
     info = fileio.read_json(model_json)
     order, source = output_order(info, engine_sidecar)
     if source == "engine":
-        logger.info("labels: the engine orders its outputs %s, unlike the ONNX graph; labels follow the engine", order)
+        logger.info(
+            "labels: the engine orders its outputs %s, unlike the ONNX graph; labels follow the engine", order
+        )
     fileio.write_text(out, render_labels(labels_for(info, order).classes))
 
 
@@ -92,28 +100,50 @@ def stage_file(src: Path, dest: Path) -> None:
 
 # --- declarations ------------------------------------------------------------------------------
 
+
 def analyze(ctx) -> Step:
     m, c = ctx.cfg.model, ctx.common
-    return Step("analyze", "model", analyze_model, inputs={"onnx": Path(m.onnx), "classmap": Path(m.classmap)},
-                outputs={"out": c.model_json}, doc="graph inputs/outputs and label lines in graph order")
+    return Step(
+        "analyze",
+        "model",
+        analyze_model,
+        inputs={"onnx": Path(m.onnx), "classmap": Path(m.classmap)},
+        outputs={"out": c.model_json},
+        doc="graph inputs/outputs and label lines in graph order",
+    )
 
 
 def preprocess(ctx) -> Step:
     m, c = ctx.targets[0].obj.model, ctx.common
-    return Step("preprocess", "model", write_preprocessing,
-                inputs={"model_json": c.model_json, "spec": Path(m.spec) if m.spec else None},
-                outputs={"out": c.preprocessing_json},
-                params={"override": m.preprocessing, "scaling_filter": m.scaling_filter},
-                config={"override": "model.preprocessing", "scaling_filter": "model.scaling_filter"},
-                doc="net-scale-factor, offsets, model-color-format, infer-dims")
+    return Step(
+        "preprocess",
+        "model",
+        write_preprocessing,
+        inputs={"model_json": c.model_json, "spec": Path(m.spec) if m.spec else None},
+        outputs={"out": c.preprocessing_json},
+        params={"override": m.preprocessing, "scaling_filter": m.scaling_filter},
+        config={"override": "model.preprocessing", "scaling_filter": "model.scaling_filter"},
+        doc="net-scale-factor, offsets, model-color-format, infer-dims",
+    )
 
 
 def stage_model(ctx, tb) -> Step:
-    return Step("stage-model", f"{tb.name}:model", stage_file, inputs={"src": Path(tb.cfg.model.onnx)},
-                outputs={"dest": tb.layout.onnx}, doc="the ONNX model next to its configs")
+    return Step(
+        "stage-model",
+        f"{tb.name}:model",
+        stage_file,
+        inputs={"src": Path(tb.cfg.model.onnx)},
+        outputs={"dest": tb.layout.onnx},
+        doc="the ONNX model next to its configs",
+    )
 
 
 def labels(ctx, tb, engine_sidecar: Optional[Path]) -> Step:
-    return Step("labels", tb.name, write_labels,
-                inputs={"model_json": ctx.common.model_json, "engine_sidecar": engine_sidecar},
-                outputs={"out": tb.layout.labels}, doc="labels file")
+    return Step(
+        "labels",
+        tb.name,
+        write_labels,
+        inputs={"model_json": ctx.common.model_json, "engine_sidecar": engine_sidecar},
+        outputs={"out": tb.layout.labels},
+        doc="labels file",
+    )

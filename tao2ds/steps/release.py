@@ -1,4 +1,5 @@
 """Steps that record and ship a target build: manifest (+ config.yaml), build.lock, bundle."""
+
 from __future__ import annotations
 
 import os
@@ -25,32 +26,61 @@ class ManifestParams:
     config: Mapping[str, Any]  # the artifact-determining config (no build/run/verify/cache/log)
 
 
-def write_target_manifest(model_json: Path, preprocessing_json: Path, engine_sidecar: Optional[Path],
-                          artifacts: Sequence[Path], sources: Sequence[Path], out: Path, resolved_config: Path,
-                          m: ManifestParams) -> None:
+def write_target_manifest(
+    model_json: Path,
+    preprocessing_json: Path,
+    engine_sidecar: Optional[Path],
+    artifacts: Sequence[Path],
+    sources: Sequence[Path],
+    out: Path,
+    resolved_config: Path,
+    m: ManifestParams,
+) -> None:
     info = fileio.read_json(model_json)
     order, order_source = model.output_order(info, engine_sidecar)
     root = out.parent
     manifest_format.write_resolved_config(m.config, resolved_config)  # first: the manifest records its hash
-    outputs = {Path(os.path.relpath(p, root)).as_posix(): h
-               for p, h in records.hash_files([*artifacts, resolved_config]).items()}
+    outputs = {
+        Path(os.path.relpath(p, root)).as_posix(): h
+        for p, h in records.hash_files([*artifacts, resolved_config]).items()
+    }
     manifest = manifest_format.build_manifest(
-        target=m.target, precision=m.precision, int8_route=m.int8_route, artifacts=m.artifact_names,
-        engine_file_name=m.engine_file_name, engine_note=m.engine_note, labels=model.labels_for(info, order),
-        order=order, order_source=order_source, preprocessing=fileio.read_json(preprocessing_json),
-        config=m.config, inputs=records.hash_files(sources), outputs=outputs)
+        target=m.target,
+        precision=m.precision,
+        int8_route=m.int8_route,
+        artifacts=m.artifact_names,
+        engine_file_name=m.engine_file_name,
+        engine_note=m.engine_note,
+        labels=model.labels_for(info, order),
+        order=order,
+        order_source=order_source,
+        preprocessing=fileio.read_json(preprocessing_json),
+        config=m.config,
+        inputs=records.hash_files(sources),
+        outputs=outputs,
+    )
     fileio.write_json(out, manifest)
 
 
 # --- declarations ------------------------------------------------------------------------------
+
 
 def artifact_files(ctx, tb) -> list[Path]:
     """Every file of the target folder the build writes before the manifest."""
     L = tb.layout
     det = configs.detector(ctx, tb)
     cal = [L.calibration_cache, L.qdq_onnx] if ctx.int8 else []
-    return [*(L.media_dir / f.name for f in configs.local_media(tb)), *(det.output_files() if det else []),
-            L.onnx, L.labels, L.nvinfer_config, L.app_config, *cal, *engine.engine_outputs(ctx, tb)]
+    return [
+        *(L.media_dir / f.name for f in configs.local_media(tb)),
+        *(det.output_files() if det else []),
+        L.onnx,
+        L.labels,
+        L.nvinfer_config,
+        L.app_config,
+        *([configs.tracker_config(tb)] if configs.tracker_config(tb) else []),
+        *cal,
+        *engine.engine_outputs(ctx, tb),
+    ]
 
 
 def source_files(ctx, tb) -> list[Path]:
@@ -68,50 +98,109 @@ def manifest(ctx, tb) -> Step:
     int8 = L.precision == "int8"
     builds = engine.builds_engine(ctx, tb)
     rel = lambda p: Path(os.path.relpath(p, L.root)).as_posix()  # noqa: E731
-    names = {"onnx": rel(L.onnx), "labels": rel(L.labels), "nvinfer_config": rel(L.nvinfer_config),
-             "app_config": rel(L.app_config), "calibration_cache": rel(L.calibration_cache) if int8 else None,
-             "qdq_onnx": rel(L.qdq_onnx) if int8 else None, "engine": rel(L.engine) if builds else None,
-             "engine_sidecar": rel(L.engine_sidecar) if builds else None}
-    m = ManifestParams(target=tb.name, precision=L.precision, int8_route=L.int8_route, artifact_names=names,
-                       engine_file_name=L.engine.name, engine_note=engine.engine_note(ctx, tb),
-                       config=tb.composed.build_config())
-    return Step("manifest", tb.name, write_target_manifest,
-                inputs={"model_json": ctx.common.model_json, "preprocessing_json": ctx.common.preprocessing_json,
-                        "engine_sidecar": L.engine_sidecar if builds else None,
-                        "artifacts": tuple(artifact_files(ctx, tb)), "sources": tuple(source_files(ctx, tb))},
-                outputs={"out": L.manifest, "resolved_config": L.resolved_config},
-                params={"m": m}, config={"m": "manifest"}, doc="manifest.json")
+    names = {
+        "onnx": rel(L.onnx),
+        "labels": rel(L.labels),
+        "nvinfer_config": rel(L.nvinfer_config),
+        "app_config": rel(L.app_config),
+        "calibration_cache": rel(L.calibration_cache) if int8 else None,
+        "qdq_onnx": rel(L.qdq_onnx) if int8 else None,
+        "engine": rel(L.engine) if builds else None,
+        "engine_sidecar": rel(L.engine_sidecar) if builds else None,
+    }
+    m = ManifestParams(
+        target=tb.name,
+        precision=L.precision,
+        int8_route=L.int8_route,
+        artifact_names=names,
+        engine_file_name=L.engine.name,
+        engine_note=engine.engine_note(ctx, tb),
+        config=tb.composed.build_config(),
+    )
+    return Step(
+        "manifest",
+        tb.name,
+        write_target_manifest,
+        inputs={
+            "model_json": ctx.common.model_json,
+            "preprocessing_json": ctx.common.preprocessing_json,
+            "engine_sidecar": L.engine_sidecar if builds else None,
+            "artifacts": tuple(artifact_files(ctx, tb)),
+            "sources": tuple(source_files(ctx, tb)),
+        },
+        outputs={"out": L.manifest, "resolved_config": L.resolved_config},
+        params={"m": m},
+        config={"m": "manifest"},
+        doc="manifest.json",
+    )
 
 
 def lock(ctx, tb) -> Step:
     L = tb.layout
     side = L.engine_sidecar if engine.builds_engine(ctx, tb) else None
-    return Step("lock", tb.name, lock_format.write_lock,
-                inputs={"manifest": L.manifest, "engine_sidecar": side},
-                outputs={"out": L.lock}, params={"tools": lock_format.tool_versions()}, doc="build.lock")
+    return Step(
+        "lock",
+        tb.name,
+        lock_format.write_lock,
+        inputs={"manifest": L.manifest, "engine_sidecar": side},
+        outputs={"out": L.lock},
+        params={"tools": lock_format.tool_versions()},
+        doc="build.lock",
+    )
 
 
 def check_lock(ctx, tb) -> Step:
     """A locked rebuild checks its outputs against the lock instead of writing one."""
-    return Step("lock", tb.name, lock_format.check_outputs, inputs={"manifest": tb.layout.manifest},
-                params={"lock_path": ctx.lock}, cacheable=False,
-                doc="check the rebuild against the lock")
+    return Step(
+        "lock",
+        tb.name,
+        lock_format.check_outputs,
+        inputs={"manifest": tb.layout.manifest},
+        params={"lock_path": ctx.lock},
+        cacheable=False,
+        doc="check the rebuild against the lock",
+    )
 
 
 def bundle(ctx, tb, pyds_app: Path) -> Step:
     L, cfg = tb.layout, tb.cfg
-    recipe = {"onnx": L.deployed_onnx.name, "engine": L.engine.name, "precision": L.precision,
-              "batch_size": cfg.model.batch_size, "workspace_mib": cfg.engine.workspace_mib,
-              "calib_cache": L.calibration_cache.name if L.int8_route == "cache" else None,
-              "dla_core": cfg.engine.dla_core, "trt_version": str(cfg.target.tensorrt)}
+    recipe = {
+        "onnx": L.deployed_onnx.name,
+        "engine": L.engine.name,
+        "precision": L.precision,
+        "batch_size": cfg.model.batch_size,
+        "workspace_mib": cfg.engine.workspace_mib,
+        "calib_cache": L.calibration_cache.name if L.int8_route == "cache" else None,
+        "dla_core": cfg.engine.dla_core,
+        "trt_version": str(cfg.target.tensorrt),
+    }
     out = L.root.parent / f"{tb.name}.tar.gz"
-    return Step("bundle", tb.name, _bundle,
-                inputs={"manifest": L.manifest, "lock": L.lock, "model_json": ctx.common.model_json,
-                        "pyds_app": pyds_app, "artifacts": (*artifact_files(ctx, tb), L.resolved_config)},
-                outputs={"out": out}, params={"recipe": recipe}, cacheable=False, doc=out.name)
+    return Step(
+        "bundle",
+        tb.name,
+        _bundle,
+        inputs={
+            "manifest": L.manifest,
+            "lock": L.lock,
+            "model_json": ctx.common.model_json,
+            "pyds_app": pyds_app,
+            "artifacts": (*artifact_files(ctx, tb), L.resolved_config),
+        },
+        outputs={"out": out},
+        params={"recipe": recipe},
+        cacheable=False,
+        doc=out.name,
+    )
 
 
-def _bundle(manifest: Path, lock: Path, model_json: Path, pyds_app: Path, artifacts: Sequence[Path], out: Path,
-            recipe: dict) -> None:
+def _bundle(
+    manifest: Path,
+    lock: Path,
+    model_json: Path,
+    pyds_app: Path,
+    artifacts: Sequence[Path],
+    out: Path,
+    recipe: dict,
+) -> None:
     """``artifacts`` are what the bundle packs (the manifest's outputs), declared as inputs."""
     bundle_format.write_bundle(manifest, lock, model_json, out, recipe, {"pyds_app.py": pyds_app})

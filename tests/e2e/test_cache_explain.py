@@ -1,4 +1,5 @@
 """Artifact cache (local and fsspec remote) and `doit explain` (issue: reproducible releases)."""
+
 import shutil
 
 from tests.conftest import DoitRun, clone_project
@@ -19,7 +20,9 @@ def test_explain_names_the_changed_key_and_the_cache(tmp_path):
     assert why["labels:x86_dgpu"] == "up to date" and why["appconfig:x86_dgpu"] == "up to date"
     run("build", cache, "model.classifier_threshold=0.7")
     why = _explain(run, cache)  # back to 0.5: that output is in the cache
-    assert why["nvinfer:x86_dgpu"].startswith("cached (restored without running): config model.classifier_threshold: 0.7 → 0.5")
+    assert why["nvinfer:x86_dgpu"].startswith(
+        "cached (restored without running): config model.classifier_threshold: 0.7 → 0.5"
+    )
 
 
 def test_second_clone_restores_everything_from_a_shared_remote(tmp_path):
@@ -28,9 +31,14 @@ def test_second_clone_restores_everything_from_a_shared_remote(tmp_path):
     b = DoitRun(tmp_path / "b", clone_project(tmp_path / "b" / "repo"))
     first = a("build", "targets=all", remote)
     # identical steps of different targets (e.g. the staged ONNX) already share one entry
-    assert "stage-model:x86_dgpu:model: restored" in first.stderr or "stage-model:jetson_nano:model: restored" in first.stderr
+    assert (
+        "stage-model:x86_dgpu:model: restored" in first.stderr
+        or "stage-model:jetson_nano:model: restored" in first.stderr
+    )
     second = b("build", "targets=all", remote)
-    ran = {t for t in b.executed(second) if not t.startswith("engine:")}  # engine:T only prints the builder note
+    ran = {
+        t for t in b.executed(second) if not t.startswith("engine:")
+    }  # engine:T only prints the builder note
     restored = [line for line in second.stderr.splitlines() if "restored from the artifact cache" in line]
     assert len(restored) == len(ran) > 20
     for target in ("jetson_nano", "x86_dgpu"):

@@ -1,4 +1,5 @@
 """INT8 calibration as a build step: real images, guards, incremental, cache per target, Q/DQ accuracy."""
+
 import json
 import shutil
 
@@ -20,7 +21,9 @@ def images(tmp_path):
 
 
 def build(run, *args, check=True):
-    return run("build", "target=jetson_orin", "precision=int8", f"cache.dir={run.tmp / 'cache'}", *args, check=check)
+    return run(
+        "build", "target=jetson_orin", "precision=int8", f"cache.dir={run.tmp / 'cache'}", *args, check=check
+    )
 
 
 def test_cache_and_qdq_from_real_images(tmp_path, images):
@@ -34,7 +37,10 @@ def test_cache_and_qdq_from_real_images(tmp_path, images):
     assert list(amax)[0] == "input_1" and 140 < amax["input_1"] < 152
     assert len(amax) > 10
     m = json.loads((out / "manifest.json").read_text())
-    assert m["artifacts"]["calibration_cache"] == "calibration.cache" and m["artifacts"]["qdq_onnx"] == "model.qdq.onnx"
+    assert (
+        m["artifacts"]["calibration_cache"] == "calibration.cache"
+        and m["artifacts"]["qdq_onnx"] == "model.qdq.onnx"
+    )
     nv = (out / "config_infer_multitask.txt").read_text()
     assert "int8-calib-file=calibration.cache" in nv and "network-mode=1" in nv
 
@@ -49,7 +55,10 @@ def test_qdq_model_agrees_with_fp32_on_the_validation_set(tmp_path):
 def test_targets_differ_only_in_the_header(tmp_path):
     run = DoitRun(tmp_path)
     run("build", "targets=jetson_xavier,jetson_orin,x86_dgpu", "precision=int8")
-    texts = {t: (run.build / t / "calibration.cache").read_text().split("\n", 1) for t in ("jetson_xavier", "jetson_orin", "x86_dgpu")}
+    texts = {
+        t: (run.build / t / "calibration.cache").read_text().split("\n", 1)
+        for t in ("jetson_xavier", "jetson_orin", "x86_dgpu")
+    }
     assert texts["jetson_xavier"][0] == "TRT-8502-EntropyCalibration2"
     assert texts["jetson_xavier"][1] == texts["jetson_orin"][1] == texts["x86_dgpu"][1]
 
@@ -64,21 +73,52 @@ def test_incremental_calibration(tmp_path, images):
     cv2.imwrite(str(images / "cal_0007.jpg"), 255 - img)  # new content, same name
     ran = run.executed(build(run, *base, "model.classifier_threshold=0.6", "pipeline.sinks.0.sync=true"))
     assert {"calibrate:scales", "calibrate:qdq"} <= ran
-    ran = run.executed(build(run, *base, "model.classifier_threshold=0.6", "pipeline.sinks.0.sync=true", "calibration.method=max"))
+    ran = run.executed(
+        build(
+            run,
+            *base,
+            "model.classifier_threshold=0.6",
+            "pipeline.sinks.0.sync=true",
+            "calibration.method=max",
+        )
+    )
     assert "calibrate:scales" in ran
-    ran = run.executed(build(run, *base, "model.classifier_threshold=0.6", "pipeline.sinks.0.sync=true",
-                             "calibration.method=max", "calibration.batch_size=4"))
+    ran = run.executed(
+        build(
+            run,
+            *base,
+            "model.classifier_threshold=0.6",
+            "pipeline.sinks.0.sync=true",
+            "calibration.method=max",
+            "calibration.batch_size=4",
+        )
+    )
     assert "calibrate:scales" in ran
 
 
-@pytest.mark.parametrize("damage,expect", [
-    (lambda d: [p.unlink() for p in d.iterdir()], "contains no images"),
-    (lambda d: (d / "notes.txt").write_text("x"), "notes.txt: not an image file"),
-    (lambda d: (d / "cal_0003.jpg").write_bytes(b"not a jpeg at all"), "cal_0003.jpg: unreadable or not an image"),
-    (lambda d: cv2.imwrite(str(d / "cal_0004.png"), np.zeros((120, 90), np.uint8)), "cal_0004.png: grayscale image"),
-    (lambda d: cv2.imwrite(str(d / "cal_0005.png"), np.zeros((120, 90, 4), np.uint8)), "cal_0005.png: has an alpha channel"),
-    (lambda d: cv2.imwrite(str(d / "cal_0006.png"), np.zeros((40, 30, 3), np.uint8)), "cal_0006.png: 30x40 is smaller than the network input 60x80"),
-])
+@pytest.mark.parametrize(
+    "damage,expect",
+    [
+        (lambda d: [p.unlink() for p in d.iterdir()], "contains no images"),
+        (lambda d: (d / "notes.txt").write_text("x"), "notes.txt: not an image file"),
+        (
+            lambda d: (d / "cal_0003.jpg").write_bytes(b"not a jpeg at all"),
+            "cal_0003.jpg: unreadable or not an image",
+        ),
+        (
+            lambda d: cv2.imwrite(str(d / "cal_0004.png"), np.zeros((120, 90), np.uint8)),
+            "cal_0004.png: grayscale image",
+        ),
+        (
+            lambda d: cv2.imwrite(str(d / "cal_0005.png"), np.zeros((120, 90, 4), np.uint8)),
+            "cal_0005.png: has an alpha channel",
+        ),
+        (
+            lambda d: cv2.imwrite(str(d / "cal_0006.png"), np.zeros((40, 30, 3), np.uint8)),
+            "cal_0006.png: 30x40 is smaller than the network input 60x80",
+        ),
+    ],
+)
 def test_bad_image_sets_fail_naming_the_file(tmp_path, images, damage, expect):
     damage(images)
     run = DoitRun(tmp_path)
@@ -90,7 +130,13 @@ def test_bad_image_sets_fail_naming_the_file(tmp_path, images, damage, expect):
 
 def test_too_few_images_for_batches(tmp_path, images):
     run = DoitRun(tmp_path)
-    proc = build(run, f"calibration.images={images}", "calibration.batch_size=16", "calibration.batches=20", check=False)
+    proc = build(
+        run,
+        f"calibration.images={images}",
+        "calibration.batch_size=16",
+        "calibration.batches=20",
+        check=False,
+    )
     assert proc.returncode != 0 and "200 images, but calibration needs at least 320" in proc.stderr
 
 

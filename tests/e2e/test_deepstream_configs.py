@@ -1,4 +1,5 @@
 """Generated configs, read back with GLib's GKeyFile (the parser nvinfer and deepstream-app use)."""
+
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,9 @@ import pytest
 from tao2ds.deepstream.keyfile import load_keyfile
 from tests.conftest import have_gi
 
-pytestmark = pytest.mark.skipif(not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)")
+pytestmark = pytest.mark.skipif(
+    not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)"
+)
 
 TARGETS = ["jetson_nano", "jetson_xavier", "jetson_orin", "x86_dgpu"]
 
@@ -17,12 +20,22 @@ def built(tmp_path_factory):
     from tests.model_factory import SEED_CLASSES, make_classmap, make_multitask_onnx
 
     tmp = tmp_path_factory.mktemp("cfg")
-    onnx = make_multitask_onnx(tmp / "m" / "multi_task.onnx", {k: len(v) for k, v in SEED_CLASSES.items()},
-                               order=["season", "category", "base_color"])
+    onnx = make_multitask_onnx(
+        tmp / "m" / "multi_task.onnx",
+        {k: len(v) for k, v in SEED_CLASSES.items()},
+        order=["season", "category", "base_color"],
+    )
     classmap = make_classmap(tmp / "m" / "classmap.json", SEED_CLASSES)
     run = DoitRun(tmp)
-    run("build", f"targets={','.join(TARGETS)}", f"model.onnx={onnx}", f"model.classmap={classmap}", "model.spec=null",
-        "model.classifier_threshold=0.6", "pipeline.sinks.1.kind=rtsp")
+    run(
+        "build",
+        f"targets={','.join(TARGETS)}",
+        f"model.onnx={onnx}",
+        f"model.classmap={classmap}",
+        "model.spec=null",
+        "model.classifier_threshold=0.6",
+        "pipeline.sinks.1.kind=rtsp",
+    )
     return run.build
 
 
@@ -54,7 +67,11 @@ def test_nvinfer_config_values(built, target):
     assert kf.get_integer(g, "gie-unique-id") == 1
     assert kf.get_integer(g, "batch-size") == 1
     assert kf.get_double(g, "classifier-threshold") == 0.6
-    assert kf.get_string_list(g, "output-blob-names") == ["season/Softmax", "category/Softmax", "base_color/Softmax"]
+    assert kf.get_string_list(g, "output-blob-names") == [
+        "season/Softmax",
+        "category/Softmax",
+        "base_color/Softmax",
+    ]
     assert kf.get_string(g, "model-engine-file") == "multi_task.onnx_b1_gpu0_fp16.engine"
     assert not has_key(kf, g, "int8-calib-file")
     for key in ("labelfile-path", "onnx-file"):  # relative to the config's directory, and present
@@ -80,7 +97,7 @@ def test_app_config_values(built, target, display_ok):
     assert (d / cfg).is_file()
     assert kf.get_integer("source0", "type") == 3
     uri = kf.get_string("source0", "uri")
-    assert uri.startswith("file://") and (d / uri[len("file://"):]).is_file()
+    assert uri.startswith("file://") and (d / uri[len("file://") :]).is_file()
     assert kf.get_integer("sink0", "type") == 1
     assert kf.get_integer("sink1", "type") == 4  # rtsp
     assert kf.get_integer("sink1", "rtsp-port") == 8554
@@ -116,12 +133,16 @@ def test_detect_classify_secondary_gie(tmp_path):
     assert app.get_integer("secondary-gie0", "operate-on-gie-id") == 1
     assert app.get_string("secondary-gie0", "config-file") == "config_infer_multitask.txt"
     assert app.get_integer("tracker", "enable") == 1
-    assert app.get_string("tracker", "ll-config-file") == "tracker_config.yml"  # the steps write it (report: D3)
+    assert (
+        app.get_string("tracker", "ll-config-file") == "tracker_config.yml"
+    )  # the steps write it (report: D3)
     det = keyfile(d / app.get_string("primary-gie", "config-file"))
     assert det.get_string("property", "labelfile-path") == "labels_trafficcamnet.txt"
     assert (d / "detector" / "labels_trafficcamnet.txt").is_file()
     assert det.get_string("property", "onnx-file").startswith("/opt/nvidia/deepstream/")
-    records = [json.loads(x) for x in (d / "results" / "reference" / "results.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(x) for x in (d / "results" / "reference" / "results.jsonl").read_text().splitlines()
+    ]
     assert len(records) == 120 and all(r["object"]["class_id"] == 0 for r in records)  # class 3 skipped
 
 
@@ -143,7 +164,9 @@ def test_dla_int8_config_and_engine_name(tmp_path):
     run = DoitRun(tmp_path)
     run("build", "target=jetson_xavier", "precision=int8", "engine.dla_core=1", "model.batch_size=4")
     nv = keyfile(run.build / "jetson_xavier" / "config_infer_multitask.txt")
-    assert nv.get_boolean("property", "enable-dla") is True and nv.get_integer("property", "use-dla-core") == 1
+    assert (
+        nv.get_boolean("property", "enable-dla") is True and nv.get_integer("property", "use-dla-core") == 1
+    )
     assert nv.get_string("property", "model-engine-file") == "model.onnx_b4_dla1_int8.engine"
     assert nv.get_string("property", "int8-calib-file") == "calibration.cache"
     assert nv.get_integer("property", "network-mode") == 1 and nv.get_integer("property", "batch-size") == 4
@@ -157,8 +180,13 @@ def test_variants_deepstream_would_reject_are_fixed(tmp_path):
 
     run = DoitRun(tmp_path)
     sample = "samples/multitask_sample/video/sample.mp4"
-    run("build", "target=jetson_orin", f"pipeline.sources=[{{uri:{sample},num_sources:2}},{{uri:'rtsp://127.0.0.1:1/x'}}]",
-               "pipeline.sinks=[{kind:rtsp},{kind:rtsp},{kind:file}]", "model.classifier_threshold=1e-05")
+    run(
+        "build",
+        "target=jetson_orin",
+        f"pipeline.sources=[{{uri:{sample},num_sources:2}},{{uri:'rtsp://127.0.0.1:1/x'}}]",
+        "pipeline.sinks=[{kind:rtsp},{kind:rtsp},{kind:file}]",
+        "model.classifier_threshold=1e-05",
+    )
     d = run.build / "jetson_orin"
     app = keyfile(d / "deepstream_app.txt")
     assert app.get_integer("tiled-display", "enable") == 1
@@ -171,13 +199,27 @@ def test_variants_deepstream_would_reject_are_fixed(tmp_path):
     assert keyfile(d / "config_infer_multitask.txt").get_double("property", "classifier-threshold") == 1e-05
 
 
-@pytest.mark.parametrize("overrides,expect", [
-    (["target=jetson_xavier", "pipeline=detect_classify"], "Primary_Detector sample model of DeepStream 7.1"),
-    (["target=jetson_orin", "engine.gpu_id=1"], "single integrated GPU"),
-    (["pipeline.sinks=[{kind:rtsp,udp_port:6000},{kind:rtsp,udp_port:6000}]"], "pipeline.sinks[1].udp_port=6000"),
-    (["pipeline.sources=[{uri:samples/multitask_sample/video/sample.mp4},{uri:'rtsp://127.0.0.1:1/x'}]",
-      "pipeline.tiled_display.enable=false"], "pipeline.tiled_display.enable=false with 2 sources"),
-])
+@pytest.mark.parametrize(
+    "overrides,expect",
+    [
+        (
+            ["target=jetson_xavier", "pipeline=detect_classify"],
+            "Primary_Detector sample model of DeepStream 7.1",
+        ),
+        (["target=jetson_orin", "engine.gpu_id=1"], "single integrated GPU"),
+        (
+            ["pipeline.sinks=[{kind:rtsp,udp_port:6000},{kind:rtsp,udp_port:6000}]"],
+            "pipeline.sinks[1].udp_port=6000",
+        ),
+        (
+            [
+                "pipeline.sources=[{uri:samples/multitask_sample/video/sample.mp4},{uri:'rtsp://127.0.0.1:1/x'}]",
+                "pipeline.tiled_display.enable=false",
+            ],
+            "pipeline.tiled_display.enable=false with 2 sources",
+        ),
+    ],
+)
 def test_variants_refused_before_any_work(tmp_path, overrides, expect):
     from tests.conftest import DoitRun
 

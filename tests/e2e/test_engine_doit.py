@@ -1,5 +1,6 @@
 """`doit build ... engine.builder=ssh` end to end against a real OpenSSH server on 127.0.0.1 whose
 "device" runs the trtexec stand-in (issue: TensorRT engines per target)."""
+
 import json
 
 import pytest
@@ -12,10 +13,18 @@ from tests.fakes.sshd import sshd  # noqa: F401  (fixture)
 @pytest.fixture
 def orin(sshd, tmp_path):  # noqa: F811
     make_device(sshd.device.dir, trt="10.3.0", jetson="orin")
-    args = ["target=jetson_orin", "precision=int8", "engine.builder=ssh", f"target.host={sshd.host}",
-            f"target.port={sshd.port}", f"target.user={sshd.user}", f"target.ssh_key={sshd.user_key}",
-            f"engine.known_hosts={sshd.known_hosts}", f"target.remote_dir={sshd.dir / 'remote'}",
-            f"cache.dir={tmp_path / 'cache'}"]
+    args = [
+        "target=jetson_orin",
+        "precision=int8",
+        "engine.builder=ssh",
+        f"target.host={sshd.host}",
+        f"target.port={sshd.port}",
+        f"target.user={sshd.user}",
+        f"target.ssh_key={sshd.user_key}",
+        f"engine.known_hosts={sshd.known_hosts}",
+        f"target.remote_dir={sshd.dir / 'remote'}",
+        f"cache.dir={tmp_path / 'cache'}",
+    ]
     return DoitRun(tmp_path), args, sshd.device
 
 
@@ -25,7 +34,11 @@ def test_ssh_build_then_noop_then_rebuild_with_reason(orin):
     out = run.build / "jetson_orin"
     engine = out / "model.onnx_b1_gpu0_int8.engine"
     sidecar = json.loads((out / (engine.name + ".json")).read_text())
-    assert engine.is_file() and sidecar["env"]["trt_version"] == "10.3.0" and sidecar["env"]["platform"] == "jetson"
+    assert (
+        engine.is_file()
+        and sidecar["env"]["trt_version"] == "10.3.0"
+        and sidecar["env"]["platform"] == "jetson"
+    )
     assert sidecar["env"]["compute_capability"] == "8.7" and sidecar["output_order"][0] == "season/Softmax"
     calls = device.calls()
     assert len(calls) == 1 and "--int8" in calls[0] and any(a.startswith("--calib=") for a in calls[0])

@@ -1,4 +1,5 @@
 """doit rebuilds exactly what an input or config change affects (issue: declarative core, item 9)."""
+
 import os
 
 from tests.model_factory import SEED_CLASSES, make_multitask_onnx
@@ -9,7 +10,13 @@ def test_incremental_rebuilds(seed_model, doit_run):
     base = [f"model.onnx={onnx}", f"model.classmap={classmap}", "model.spec=null"]
     first = doit_run("build", *base)
     t = "x86_dgpu"
-    assert {"analyze:model", f"labels:{t}", f"nvinfer:{t}", f"appconfig:{t}", f"manifest:{t}"} <= doit_run.executed(first)
+    assert {
+        "analyze:model",
+        f"labels:{t}",
+        f"nvinfer:{t}",
+        f"appconfig:{t}",
+        f"manifest:{t}",
+    } <= doit_run.executed(first)
 
     assert doit_run.executed(doit_run("build", *base)) == set()
 
@@ -24,7 +31,9 @@ def test_incremental_rebuilds(seed_model, doit_run):
     assert doit_run.executed(doit_run("build", *sink)) == set()
 
     # same interface, new weights: the model copy, analysis and manifest run; configs stay put
-    make_multitask_onnx(onnx, {k: len(v) for k, v in SEED_CLASSES.items()}, order=["season", "category", "base_color"], seed=7)
+    make_multitask_onnx(
+        onnx, {k: len(v) for k, v in SEED_CLASSES.items()}, order=["season", "category", "base_color"], seed=7
+    )
     ran = doit_run.executed(doit_run("build", *sink))
     assert {f"stage:{t}:model", "analyze:model", f"manifest:{t}"} <= ran
     assert f"appconfig:{t}" not in ran

@@ -1,5 +1,6 @@
 """`doit launch` with run.backend=deepstream-app on target.host: the build directory is copied to
 the device over real OpenSSH and deepstream-app (a stand-in there) runs from it."""
+
 import json
 import stat
 
@@ -25,9 +26,16 @@ def test_deepstream_app_on_the_device_over_ssh(sshd, tmp_path):  # noqa: F811
     run("build")
     build = run.build / "x86_dgpu"
     target = json.loads((build / "manifest.json").read_text())["config"]["target"]
-    target.update(host=sshd.host, port=sshd.port, user=sshd.user, ssh_key=str(sshd.user_key),
-                  remote_dir=str(sshd.dir / "remote-run"))
+    target.update(
+        host=sshd.host,
+        port=sshd.port,
+        user=sshd.user,
+        ssh_key=str(sshd.user_key),
+        remote_dir=str(sshd.dir / "remote-run"),
+    )
     summary = launch.run_deepstream_app(build, target, sshd.known_hosts)
     assert summary["where"] == sshd.host and summary["exit_code"] == 0 and summary["fps"] == 30.5
-    assert (sshd.dir / "remote-run" / "x86_dgpu" / "labels.txt").read_text() == (build / "labels.txt").read_text()
+    assert (sshd.dir / "remote-run" / "x86_dgpu" / "labels.txt").read_text() == (
+        build / "labels.txt"
+    ).read_text()
     assert "**PERF" in (build / "results" / "deepstream-app" / "deepstream-app.log").read_text()

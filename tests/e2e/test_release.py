@@ -1,5 +1,6 @@
 """Reproducible releases: byte-identical outputs and bundles from clean clones, locked rebuilds,
 parallel builds (issue: reproducible multi-target releases)."""
+
 import json
 import tarfile
 
@@ -25,10 +26,20 @@ def test_outputs_are_byte_identical_across_clean_clones(two_clones):
     a, b = two_clones
     for target in ("jetson_xavier", "jetson_orin"):
         lock_a = json.loads((a.build / target / "build.lock").read_text())
-        for rel in ("labels.txt", "config_infer_multitask.txt", "deepstream_app.txt", "calibration.cache",
-                    "model.qdq.onnx", "manifest.json", "config.yaml", "build.lock"):
+        for rel in (
+            "labels.txt",
+            "config_infer_multitask.txt",
+            "deepstream_app.txt",
+            "calibration.cache",
+            "model.qdq.onnx",
+            "manifest.json",
+            "config.yaml",
+            "build.lock",
+        ):
             assert (a.build / target / rel).read_bytes() == (b.build / target / rel).read_bytes(), rel
-        assert {"labels.txt", "calibration.cache", "model.qdq.onnx", "manifest.json"} <= set(lock_a["outputs"])
+        assert {"labels.txt", "calibration.cache", "model.qdq.onnx", "manifest.json"} <= set(
+            lock_a["outputs"]
+        )
 
 
 def test_bundles_are_byte_identical_and_self_contained(two_clones, tmp_path):
@@ -46,7 +57,7 @@ def test_bundles_are_byte_identical_and_self_contained(two_clones, tmp_path):
     if have_gi():  # every file deepstream-app and nvinfer would open, relative to the unpacked folder
         app = load_keyfile((root / "deepstream_app.txt").read_text())
         nv_rel = app.get_string("primary-gie", "config-file")
-        assert (root / app.get_string("source0", "uri")[len("file://"):]).is_file()
+        assert (root / app.get_string("source0", "uri")[len("file://") :]).is_file()
         nv = load_keyfile((root / nv_rel).read_text())
         for key in ("labelfile-path", "onnx-file", "int8-calib-file"):
             assert (root / nv.get_string("property", key)).is_file(), key
@@ -78,7 +89,9 @@ def test_parallel_build_of_all_targets_matches_serial(tmp_path):
     for target in ("jetson_nano", "jetson_xavier", "jetson_orin", "x86_dgpu"):
         for rel in ("labels.txt", "config_infer_multitask.txt", "deepstream_app.txt"):
             assert (serial.build / target / rel).read_bytes() == (parallel.build / target / rel).read_bytes()
-        locks = [json.loads((r.build / target / "build.lock").read_text())["outputs"] for r in (serial, parallel)]
+        locks = [
+            json.loads((r.build / target / "build.lock").read_text())["outputs"] for r in (serial, parallel)
+        ]
         for lock in locks:  # these two record the (different, absolute) build.dir of each run
             lock.pop("manifest.json")
             lock.pop("config.yaml")

@@ -1,4 +1,5 @@
 """doit launch / verify on the bundled sample through the CPU reference pipeline (issue: run what was built)."""
+
 import csv
 import hashlib
 import json
@@ -47,11 +48,14 @@ def test_verify_passes_on_sample(sample_build):
     assert report["onnx"]["images"] == 300
 
 
-@pytest.mark.parametrize("mistake", [
-    "model.preprocessing.model_color_format=0",       # RGB where the model was trained on BGR
-    "model.preprocessing.offsets=[0.0,0.0,0.0]",      # mean not subtracted
-    "model.preprocessing.mode=torch",                 # wrong preprocessing family
-])
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "model.preprocessing.model_color_format=0",  # RGB where the model was trained on BGR
+        "model.preprocessing.offsets=[0.0,0.0,0.0]",  # mean not subtracted
+        "model.preprocessing.mode=torch",  # wrong preprocessing family
+    ],
+)
 def test_verify_catches_config_mistakes(tmp_path, mistake):
     from tests.conftest import DoitRun
 
@@ -71,7 +75,12 @@ def test_verify_catches_swapped_label_lines(tmp_path):
     labels = run.build / "x86_dgpu" / "labels.txt"
     lines = labels.read_text().splitlines()
     labels.write_text("\n".join(reversed(lines)) + "\n")  # classmap order instead of output order
-    args = (run.build / "x86_dgpu", SAMPLE / "validation" / "labels.csv", SAMPLE / "validation" / "images", 0.95)
+    args = (
+        run.build / "x86_dgpu",
+        SAMPLE / "validation" / "labels.csv",
+        SAMPLE / "validation" / "images",
+        0.95,
+    )
     with pytest.raises(StaleBuildError, match="output labels.txt edited"):
         verify(*args)  # a hand edit is refused before anything runs
     manifest = run.build / "x86_dgpu" / "manifest.json"  # as if the builder itself had written them so
@@ -87,7 +96,11 @@ def test_missing_and_unplayable_sources(tmp_path):
 
     run = DoitRun(tmp_path)
     proc = run("build", f"pipeline.sources.0.uri={tmp_path}/nope.mp4", check=False)
-    assert proc.returncode != 0 and "nope.mp4: file not found" in proc.stderr and "pipeline.sources[0].uri" in proc.stderr
+    assert (
+        proc.returncode != 0
+        and "nope.mp4: file not found" in proc.stderr
+        and "pipeline.sources[0].uri" in proc.stderr
+    )
     bogus = tmp_path / "bogus.mp4"
     bogus.write_bytes(b"this is not a video" * 100)
     proc = run("launch", f"pipeline.sources.0.uri={bogus}", check=False)
@@ -139,8 +152,10 @@ def test_deepstream_app_backend_runs_the_binary_with_the_main_config(tmp_path, s
 
     fake = tmp_path / "bin" / "deepstream-app"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\n[ \"$1\" = -c ] && [ -f \"$2\" ] || { echo bad args >&2; exit 2; }\n"
-                    "echo \"**PERF:  29.50 (29.10)\"\necho \"**PERF:  30.00 (29.80)\"\n")
+    fake.write_text(
+        '#!/bin/sh\n[ "$1" = -c ] && [ -f "$2" ] || { echo bad args >&2; exit 2; }\n'
+        'echo "**PERF:  29.50 (29.10)"\necho "**PERF:  30.00 (29.80)"\n'
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     build = sample_build.build / "x86_dgpu"
@@ -175,14 +190,32 @@ def test_pyds_app_is_python36_compatible_and_reads_label_info():
             self.__dict__.update(kw)
 
     fake_pyds = NS(NvDsFrameMeta=Cast, NvDsObjectMeta=Cast, NvDsClassifierMeta=Cast, NvDsLabelInfo=Cast)
-    labels = [NS(label_id=2, result_label="Navy Blue", result_class_id=5, result_prob=0.91),
-              NS(label_id=0, result_label="Fall", result_class_id=0, result_prob=0.8)]
+    labels = [
+        NS(label_id=2, result_label="Navy Blue", result_class_id=5, result_prob=0.91),
+        NS(label_id=0, result_label="Fall", result_class_id=0, result_prob=0.8),
+    ]
     cm = NS(unique_component_id=1, label_info_list=glist(labels))
-    obj = NS(class_id=-1, unique_component_id=1, object_id=0, classifier_meta_list=glist([cm]),
-             rect_params=NS(left=0, top=0, width=240, height=320))
+    obj = NS(
+        class_id=-1,
+        unique_component_id=1,
+        object_id=0,
+        classifier_meta_list=glist([cm]),
+        rect_params=NS(left=0, top=0, width=240, height=320),
+    )
     frame = NS(pad_index=0, frame_num=7, buf_pts=700_000_000, obj_meta_list=glist([obj]))
     batch = NS(frame_meta_list=glist([frame]))
     recs = pyds_app.classifier_records(batch, fake_pyds, 1, tasks, ["file:///x.mp4"], True)
-    assert recs == [{"source": 0, "uri": "file:///x.mp4", "frame": 7, "timestamp": 0.7, "object": None,
-                     "tasks": {"season": {"label": "Fall", "class_id": 0, "prob": 0.8}, "category": None,
-                               "base_color": {"label": "Navy Blue", "class_id": 5, "prob": 0.91}}}]
+    assert recs == [
+        {
+            "source": 0,
+            "uri": "file:///x.mp4",
+            "frame": 7,
+            "timestamp": 0.7,
+            "object": None,
+            "tasks": {
+                "season": {"label": "Fall", "class_id": 0, "prob": 0.8},
+                "category": None,
+                "base_color": {"label": "Navy Blue", "class_id": 5, "prob": 0.91},
+            },
+        }
+    ]

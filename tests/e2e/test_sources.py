@@ -1,4 +1,5 @@
 """The reference runner's sources: an image sequence and a live RTSP stream on 127.0.0.1."""
+
 import csv
 import json
 import shutil
@@ -13,7 +14,7 @@ from tests.conftest import ROOT, DoitRun, have_gi
 pytestmark = pytest.mark.skipif(not have_gi(), reason="GStreamer/PyGObject not installed (scripts/setup.sh)")
 SAMPLE = ROOT / "samples" / "multitask_sample"
 
-RTSP_SERVER = r'''
+RTSP_SERVER = r"""
 import sys
 import gi
 gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
@@ -29,7 +30,7 @@ server.attach(None)
 print("ready", flush=True)
 GLib.timeout_add_seconds(60, lambda: sys.exit(0))
 GLib.MainLoop().run()
-'''
+"""
 
 
 def _free_port() -> int:
@@ -54,7 +55,9 @@ def test_image_sequence_source(tmp_path):
     run("launch", f"pipeline.sources.0.uri={frames}/img_%04d.jpg", "run.backend=reference")
     out = run.build / "x86_dgpu"
     assert sorted(p.name for p in (out / "media").iterdir()) == [f"img_{i:04d}.jpg" for i in range(1, 13)]
-    records = [json.loads(x) for x in (out / "results" / "reference" / "results.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(x) for x in (out / "results" / "reference" / "results.jsonl").read_text().splitlines()
+    ]
     assert len(records) == 12
     for rec, row in zip(records, rows):
         assert all(rec["tasks"][t]["label"] == row[t] for t in ("season", "category", "base_color"))
@@ -66,10 +69,15 @@ def test_rtsp_source(tmp_path):
     try:
         gi.require_version("GstRtspServer", "1.0")
     except ValueError:
-        pytest.skip("GstRtspServer typelib missing (gir1.2-gst-rtsp-server-1.0; scripts/setup.sh installs it)")
+        pytest.skip(
+            "GstRtspServer typelib missing (gir1.2-gst-rtsp-server-1.0; scripts/setup.sh installs it)"
+        )
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-c", RTSP_SERVER, str(port), str(SAMPLE / "video" / "sample.mp4")],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", RTSP_SERVER, str(port), str(SAMPLE / "video" / "sample.mp4")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout.readline().strip() == "ready"
         run = DoitRun(tmp_path)

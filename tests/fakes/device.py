@@ -8,6 +8,7 @@
 Put ``<dir>/bin`` first on PATH and set ``TAO2DS_PROBE_ROOT=<dir>/root`` (the probe's
 sysroot) — in os.environ for local builders, via sshd_config ``SetEnv`` for the ssh device.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,24 @@ from pathlib import Path
 FAKES = Path(__file__).resolve().parent
 
 JETSONS = {
-    "nano": ("NVIDIA Jetson Nano Developer Kit",
-             "# R32 (release), REVISION: 7.1, GCID: 29818004, BOARD: t210ref, EABI: aarch64, "
-             "DATE: Sat Feb 19 17:05:08 UTC 2022", "10.2.300"),
-    "xavier": ("Jetson-AGX",
-               "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64, "
-               "DATE: Tue Aug  1 19:57:35 UTC 2023", "11.4.315"),
-    "orin": ("NVIDIA Jetson AGX Orin Developer Kit",
-             "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, "
-             "DATE: Fri Sep 13 04:36:44 UTC 2024", "12.6.68"),
+    "nano": (
+        "NVIDIA Jetson Nano Developer Kit",
+        "# R32 (release), REVISION: 7.1, GCID: 29818004, BOARD: t210ref, EABI: aarch64, "
+        "DATE: Sat Feb 19 17:05:08 UTC 2022",
+        "10.2.300",
+    ),
+    "xavier": (
+        "Jetson-AGX",
+        "# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref, EABI: aarch64, "
+        "DATE: Tue Aug  1 19:57:35 UTC 2023",
+        "11.4.315",
+    ),
+    "orin": (
+        "NVIDIA Jetson AGX Orin Developer Kit",
+        "# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, "
+        "DATE: Fri Sep 13 04:36:44 UTC 2024",
+        "12.6.68",
+    ),
 }
 
 
@@ -70,8 +80,14 @@ class FakeDevice:
             path.write_text(value + "\n")
 
 
-def make_device(dir: Path, *, trt: str = "10.3.0", jetson: str | None = None,
-                gpu: str = "Tesla T4, 7.5, 535.183.06", cuda: str = "12.6.2") -> FakeDevice:
+def make_device(
+    dir: Path,
+    *,
+    trt: str = "10.3.0",
+    jetson: str | None = None,
+    gpu: str = "Tesla T4, 7.5, 535.183.06",
+    cuda: str = "12.6.2",
+) -> FakeDevice:
     """(Re)create a dGPU device (``jetson=None``) or a Jetson (``"nano"``, ``"xavier"``, ``"orin"``)."""
     dev = FakeDevice(Path(dir))
     shutil.rmtree(dev.bin, ignore_errors=True)
@@ -98,5 +114,7 @@ def make_device(dir: Path, *, trt: str = "10.3.0", jetson: str | None = None,
         if jcuda.startswith("10."):
             (cuda_dir / "version.txt").write_text(f"CUDA Version {jcuda}\n")
         else:
-            (cuda_dir / "version.json").write_text(json.dumps({"cuda": {"name": "CUDA SDK", "version": jcuda}}))
+            (cuda_dir / "version.json").write_text(
+                json.dumps({"cuda": {"name": "CUDA SDK", "version": jcuda}})
+            )
     return dev

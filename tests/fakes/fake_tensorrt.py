@@ -20,6 +20,7 @@ Strict where the real module is (reference /work/shared/reference/tensorrt-tools
   config without a timing cache, so ``get_timing_cache()`` gives None (NvInfer.h 8.2.1 L8384-8421,
   v10.3.0 L9249-9289). An empty cache (``create_timing_cache(b"")``) is always accepted.
 """
+
 from __future__ import annotations
 
 import enum
@@ -67,8 +68,14 @@ def nv_tensorrt_version(v: tuple[int, int, int]) -> int:
     return v[0] * 1000 + v[1] * 100 + v[2] if v[0] < 10 else v[0] * 10000 + v[1] * 100 + v[2]
 
 
-def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, parser_errors: tuple[str, ...] = (),
-                       reversed_outputs: bool = False, timing_cache_mismatch: bool = False) -> types.ModuleType:
+def make_fake_tensorrt(
+    version: str,
+    *,
+    reject_calibration_cache: bool = False,
+    parser_errors: tuple[str, ...] = (),
+    reversed_outputs: bool = False,
+    timing_cache_mismatch: bool = False,
+) -> types.ModuleType:
     v = _v(version)
     cache_header = f"TRT-{nv_tensorrt_version(v)}-EntropyCalibration2".encode()
     calls: list[tuple] = []
@@ -91,8 +98,13 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
             rec(("ILogger.__init__",))
 
     class Logger(ILogger):
-        INTERNAL_ERROR, ERROR, WARNING, INFO, VERBOSE = (_Sev.INTERNAL_ERROR, _Sev.ERROR, _Sev.WARNING, _Sev.INFO,
-                                                         _Sev.VERBOSE)
+        INTERNAL_ERROR, ERROR, WARNING, INFO, VERBOSE = (
+            _Sev.INTERNAL_ERROR,
+            _Sev.ERROR,
+            _Sev.WARNING,
+            _Sev.INFO,
+            _Sev.VERBOSE,
+        )
 
         def __init__(self, severity=_Sev.WARNING):
             pass
@@ -187,8 +199,11 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
         def __setattr__(self, name, value):
             if name in unavailable:
                 raise AttributeError(f"'tensorrt.IBuilderConfig' object has no attribute '{name}'")
-            shown = value.name if isinstance(value, enum.Enum) else (
-                type(value).__mro__[1].__name__ if name == "int8_calibrator" else value)
+            shown = (
+                value.name
+                if isinstance(value, enum.Enum)
+                else (type(value).__mro__[1].__name__ if name == "int8_calibrator" else value)
+            )
             rec((f"config.{name}", shown))
             object.__setattr__(self, name, value)
 
@@ -214,8 +229,12 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
         def set_timing_cache(self, cache, ignore_mismatch):
             rec(("set_timing_cache", ignore_mismatch))
             if timing_cache_mismatch and cache.data and not ignore_mismatch:
-                _say(self.logger, _Sev.ERROR, "Timing cache was created on a device with different CUDA "
-                                              "device properties (stand-in message).")
+                _say(
+                    self.logger,
+                    _Sev.ERROR,
+                    "Timing cache was created on a device with different CUDA "
+                    "device properties (stand-in message).",
+                )
                 object.__setattr__(self, "timing_cache", None)
                 return False
             object.__setattr__(self, "timing_cache", cache)
@@ -250,9 +269,17 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
                 rec(("calibrator.read_calibration_cache", len(cache or b"")))
                 first_line = bytes(cache or b"").split(b"\n", 1)[0]
                 if reject_calibration_cache or first_line != cache_header:
-                    _say(self.logger, _Sev.WARNING, "Calibration table does not match calibrator algorithm type.")
+                    _say(
+                        self.logger,
+                        _Sev.WARNING,
+                        "Calibration table does not match calibrator algorithm type.",
+                    )
                     if cal.get_batch(network.inputs) is None:
-                        _say(self.logger, _Sev.ERROR, "Calibration failure occurred with no scaling factors detected.")
+                        _say(
+                            self.logger,
+                            _Sev.ERROR,
+                            "Calibration failure occurred with no scaling factors detected.",
+                        )
                         return None
             _say(self.logger, _Sev.INFO, f"Engine built with flags {sorted(config.flags)}")
             outs = network.outputs[::-1] if reversed_outputs else network.outputs
@@ -309,6 +336,7 @@ def make_fake_tensorrt(version: str, *, reject_calibration_cache: bool = False, 
     mod.Builder, mod.Runtime = Builder, Runtime
 
     if v[0] < 11:
+
         class IInt8EntropyCalibrator2:
             def __init__(self):
                 rec(("IInt8EntropyCalibrator2.__init__",))

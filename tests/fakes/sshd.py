@@ -6,6 +6,7 @@ root here: PermitRootLogin prohibit-password), and gives sessions
 ``SetEnv``, so the device's fake trtexec/nvidia-smi and fake Jetson files are what
 a remote probe sees. scp works through ``Subsystem sftp internal-sftp``.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -33,8 +34,11 @@ def _free_port() -> int:
 def _keygen(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".pub")):
         p.unlink(missing_ok=True)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tao2ds-test", "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tao2ds-test", "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
 
 
 def _wait_banner(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -69,29 +73,31 @@ class Sshd:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def config_text(self) -> str:
-        return "\n".join([
-            f"Port {self.port}",
-            "ListenAddress 127.0.0.1",
-            f"HostKey {self.host_key}",
-            f"PidFile {self.dir / 'sshd.pid'}",
-            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}",
-            "PermitRootLogin prohibit-password",
-            "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "StrictModes no",
-            "UsePAM no",
-            "UseDNS no",
-            "PrintMotd no",
-            "MaxStartups 64",
-            "MaxSessions 64",
-            "Subsystem sftp internal-sftp",
-            # HOME: the device's own home, so the login shell reads <device>/home/.bashrc (none), not the
-            # host user's (which may be slow or change PATH); remote "~/" paths land in the device too.
-            f"SetEnv PATH={self.device.path_env} TAO2DS_PROBE_ROOT={self.device.sysroot} HOME={self.device.home}",
-            "LogLevel INFO",
-            "",
-        ])
+        return "\n".join(
+            [
+                f"Port {self.port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {self.host_key}",
+                f"PidFile {self.dir / 'sshd.pid'}",
+                f"AuthorizedKeysFile {self.dir / 'authorized_keys'}",
+                "PermitRootLogin prohibit-password",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "StrictModes no",
+                "UsePAM no",
+                "UseDNS no",
+                "PrintMotd no",
+                "MaxStartups 64",
+                "MaxSessions 64",
+                "Subsystem sftp internal-sftp",
+                # HOME: the device's own home, so the login shell reads <device>/home/.bashrc (none), not the
+                # host user's (which may be slow or change PATH); remote "~/" paths land in the device too.
+                f"SetEnv PATH={self.device.path_env} TAO2DS_PROBE_ROOT={self.device.sysroot} HOME={self.device.home}",
+                "LogLevel INFO",
+                "",
+            ]
+        )
 
     def start(self) -> None:
         Path("/run/sshd").mkdir(mode=0o755, parents=True, exist_ok=True)  # privilege separation directory
@@ -101,7 +107,9 @@ class Sshd:
         if check.returncode != 0:
             raise RuntimeError(f"sshd -t rejected the config: {check.stderr}")
         log = open(self.dir / "sshd.log", "ab")
-        self.proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [str(SSHD), "-D", "-e", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         _wait_banner(self.port, self.proc)
 
@@ -122,8 +130,15 @@ class Sshd:
         self.start()
 
     def builder_kwargs(self) -> dict:
-        return dict(host=self.host, user=self.user, port=self.port, ssh_key=self.user_key,
-                    known_hosts=self.known_hosts, remote_dir=str(self.dir / "remote"), trtexec=None)
+        return dict(
+            host=self.host,
+            user=self.user,
+            port=self.port,
+            ssh_key=self.user_key,
+            known_hosts=self.known_hosts,
+            remote_dir=str(self.dir / "remote"),
+            trtexec=None,
+        )
 
 
 def start_sshd(base: Path) -> Sshd:
@@ -141,15 +156,25 @@ def start_sshd(base: Path) -> Sshd:
     device = make_device(base / "device")
     last_error = None
     for _ in range(3):  # the free port can be taken between choosing and binding it
-        server = Sshd(dir=base, host="127.0.0.1", port=_free_port(), user=getpass.getuser(), user_key=user_key,
-                      known_hosts=base / "project" / "known_hosts", device=device, host_key=host_key)
+        server = Sshd(
+            dir=base,
+            host="127.0.0.1",
+            port=_free_port(),
+            user=getpass.getuser(),
+            user_key=user_key,
+            known_hosts=base / "project" / "known_hosts",
+            device=device,
+            host_key=host_key,
+        )
         try:
             server.start()
             return server
         except RuntimeError as e:
             server.stop()
             last_error = e
-    raise RuntimeError(f"could not start sshd: {last_error}\n{(base / 'sshd.log').read_text(errors='replace')}")
+    raise RuntimeError(
+        f"could not start sshd: {last_error}\n{(base / 'sshd.log').read_text(errors='replace')}"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """The architecture rules of ARCHITECTURE.md, checked: imports point down only (import-linter's
 contracts in pyproject.toml), lint and formatting (ruff), and no ValueError reaching a user."""
+
 from __future__ import annotations
 
 import re
@@ -26,9 +27,20 @@ def test_layer_contracts_hold():
 
 
 def test_ruff_lint_passes():
-    proc = subprocess.run([_tool("ruff"), "check", "--no-cache", *CODE, "tests", "benchmarks"], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [_tool("ruff"), "check", "--no-cache", *CODE, "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:]
+    fmt = subprocess.run(
+        [_tool("ruff"), "format", "--check", "--no-cache", *CODE, "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert fmt.returncode == 0, fmt.stdout[-4000:]
 
 
 def test_no_value_error_reaches_a_user():
@@ -36,8 +48,11 @@ def test_no_value_error_reaches_a_user():
     offenders = []
     for path in (ROOT / "tao2ds").rglob("*.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if re.search(r"raise ValueError\b", line) and "internal" not in line:
+            # calibration's algorithms raise ValueError; steps.calibration turns it into a BuildError
+            if re.search(r"raise ValueError\b", line) and "/calibration/" not in path.as_posix():
                 offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     for d in ("tasks", "pipelines"):
-        offenders += [f"{p.relative_to(ROOT)}" for p in (ROOT / d).rglob("*.py") if "raise ValueError" in p.read_text()]
+        offenders += [
+            f"{p.relative_to(ROOT)}" for p in (ROOT / d).rglob("*.py") if "raise ValueError" in p.read_text()
+        ]
     assert offenders == []

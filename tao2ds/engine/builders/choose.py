@@ -5,6 +5,7 @@
 * ``ssh``        – the device's trtexec over ssh (ssh_builder.py)
 * ``deepstream`` – build nothing; nvinfer builds from the ONNX at first start
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,7 +19,14 @@ from tao2ds.engine.builders.trtexec import TrtexecBuilder, find_trtexec
 from tao2ds.engine.compat import check_builder_matches_target, mismatches
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
 
-__all__ = ["Builder", "DeepStreamBuilder", "SshBuilder", "TensorRTBuilder", "TrtexecBuilder", "choose_builder"]
+__all__ = [
+    "Builder",
+    "DeepStreamBuilder",
+    "SshBuilder",
+    "TensorRTBuilder",
+    "TrtexecBuilder",
+    "choose_builder",
+]
 
 BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream")
 
@@ -67,14 +75,23 @@ def _ssh_builder(target: Any, known_hosts: Path) -> SshBuilder:
     kwargs = {}
     if getattr(target, "remote_dir", None):
         kwargs["remote_dir"] = target.remote_dir
-    return SshBuilder(host=target.host, user=target.user, port=target.port, ssh_key=target.ssh_key,
-                      known_hosts=known_hosts,
-                      **kwargs)
+    return SshBuilder(
+        host=target.host,
+        user=target.user,
+        port=target.port,
+        ssh_key=target.ssh_key,
+        known_hosts=known_hosts,
+        **kwargs,
+    )
 
 
-def choose_builder(requested: str, target: Any,
-                   local_env_probe: Callable[[Builder], BuilderEnv | None] | None = None, *,
-                   known_hosts: Path) -> tuple[Builder, str]:
+def choose_builder(
+    requested: str,
+    target: Any,
+    local_env_probe: Callable[[Builder], BuilderEnv | None] | None = None,
+    *,
+    known_hosts: Path,
+) -> tuple[Builder, str]:
     """Pick a builder and say why, in one sentence for the user.
 
     ``target`` is anything with ``host, user, port, ssh_key, tensorrt, compute_capability,
@@ -91,26 +108,42 @@ def choose_builder(requested: str, target: Any,
         builder: Builder = TensorRTBuilder() if requested == "tensorrt" else TrtexecBuilder()
         env = probe(builder)
         if env is None:
-            raise Tao2dsError(f"engine.builder={requested} was requested, but it is not usable on this machine "
-                              + ("(the tensorrt Python module does not import)." if requested == "tensorrt"
-                                 else "(trtexec not found on PATH or in /usr/src/tensorrt/bin)."))
+            raise Tao2dsError(
+                f"engine.builder={requested} was requested, but it is not usable on this machine "
+                + (
+                    "(the tensorrt Python module does not import)."
+                    if requested == "tensorrt"
+                    else "(trtexec not found on PATH or in /usr/src/tensorrt/bin)."
+                )
+            )
         check_builder_matches_target(env, *want)
         return builder, f"Building with {requested} as requested ({_describe(env)})."
     if requested == "ssh":
         if not getattr(target, "host", None):
-            raise Tao2dsError("engine.builder=ssh needs target.host (and usually target.user / target.ssh_key)")
+            raise Tao2dsError(
+                "engine.builder=ssh needs target.host (and usually target.user / target.ssh_key)"
+            )
         return _ssh_builder(target, known_hosts), f"Building on {target.host} over ssh as requested."
     if requested == "deepstream":
-        return DeepStreamBuilder(), "DeepStream will build the engine on the device at first start, as requested."
+        return (
+            DeepStreamBuilder(),
+            "DeepStream will build the engine on the device at first start, as requested.",
+        )
 
     skipped = []
     if _tensorrt_importable():
         builder = TensorRTBuilder()
         env = probe(builder)
         if env is not None and not mismatches(env, *want):
-            return builder, f"Building in-process with the tensorrt module: {_describe(env)} matches the target."
-        skipped.append(f"the local tensorrt module ({_describe(env)}) does not match" if env
-                       else "the tensorrt module imports but no GPU was found")
+            return (
+                builder,
+                f"Building in-process with the tensorrt module: {_describe(env)} matches the target.",
+            )
+        skipped.append(
+            f"the local tensorrt module ({_describe(env)}) does not match"
+            if env
+            else "the tensorrt module imports but no GPU was found"
+        )
     else:
         skipped.append("no tensorrt Python module")
     if find_trtexec() is not None:
@@ -118,14 +151,20 @@ def choose_builder(requested: str, target: Any,
         env = probe(builder)
         if env is not None and not mismatches(env, *want):
             return builder, f"Building with the local trtexec: {_describe(env)} matches the target."
-        skipped.append(f"the local trtexec ({_describe(env)}) does not match" if env else "the local trtexec failed")
+        skipped.append(
+            f"the local trtexec ({_describe(env)}) does not match" if env else "the local trtexec failed"
+        )
     else:
         skipped.append("no local trtexec")
     why = "; ".join(skipped)
     target_desc = f"TensorRT {want[0]}, compute {want[1]}, {want[2]}"
     if getattr(target, "host", None):
-        return (_ssh_builder(target, known_hosts),
-                f"Building on the device {target.host} over ssh ({why}; the target needs {target_desc}).")
-    return (DeepStreamBuilder(),
-            f"Leaving the engine to DeepStream, which builds it on the device at first start ({why}, and the "
-            f"target has no host to build on over ssh; the target needs {target_desc}).")
+        return (
+            _ssh_builder(target, known_hosts),
+            f"Building on the device {target.host} over ssh ({why}; the target needs {target_desc}).",
+        )
+    return (
+        DeepStreamBuilder(),
+        f"Leaving the engine to DeepStream, which builds it on the device at first start ({why}, and the "
+        f"target has no host to build on over ssh; the target needs {target_desc}).",
+    )

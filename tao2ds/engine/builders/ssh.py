@@ -5,6 +5,7 @@ probe (and create the remote directory), upload (scp), trtexec (ssh), download (
 The connection is closed (``ssh -O exit``) when the outermost ``with builder:`` block,
 or the single probe()/build() call, ends.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,7 +35,12 @@ from tao2ds.remote.ssh import (
 from tao2ds.remote.validate import check_device
 
 # Fixed names inside the per-engine remote directory: the trtexec command line stays readable.
-REMOTE_ONNX, REMOTE_CALIB, REMOTE_TIMING, REMOTE_ENGINE = "model.onnx", "calib.cache", "timing.cache", "model.engine"
+REMOTE_ONNX, REMOTE_CALIB, REMOTE_TIMING, REMOTE_ENGINE = (
+    "model.onnx",
+    "calib.cache",
+    "timing.cache",
+    "model.engine",
+)
 _WORKDIR_MARK = "@@tao2ds-workdir@@"
 
 
@@ -53,10 +59,21 @@ def _stage(src: Path, dest: Path) -> None:
 class SshBuilder:
     name = "ssh"
 
-    def __init__(self, host: str, *, known_hosts: str | Path, user: str | None = None, port: int | None = 22,
-                 ssh_key: str | Path | None = None, remote_dir: str = "~/.cache/tao2ds/build",
-                 trtexec: str | None = None, timeout: float = 3600):
-        check_device(host=host, user=user, port=port, ssh_key=ssh_key, remote_dir=remote_dir)  # before any process
+    def __init__(
+        self,
+        host: str,
+        *,
+        known_hosts: str | Path,
+        user: str | None = None,
+        port: int | None = 22,
+        ssh_key: str | Path | None = None,
+        remote_dir: str = "~/.cache/tao2ds/build",
+        trtexec: str | None = None,
+        timeout: float = 3600,
+    ):
+        check_device(
+            host=host, user=user, port=port, ssh_key=ssh_key, remote_dir=remote_dir
+        )  # before any process
         self.host, self.user, self.port = host, user, port
         self.ssh_key = Path(ssh_key) if ssh_key else None
         self.known_hosts = Path(known_hosts)
@@ -73,7 +90,9 @@ class SshBuilder:
 
     def __enter__(self) -> "SshBuilder":
         if self._depth == 0:
-            self._cp_dir = tempfile.mkdtemp(prefix="t2s-", dir="/tmp")  # short: unix socket paths are ≤ 104 bytes
+            self._cp_dir = tempfile.mkdtemp(
+                prefix="t2s-", dir="/tmp"
+            )  # short: unix socket paths are ≤ 104 bytes
             self._env = self._workdir = self._trtexec_path = None
         self._depth += 1
         return self
@@ -89,7 +108,9 @@ class SshBuilder:
             return
         target = self._target()
         if any(Path(self._cp_dir).iterdir()):
-            subprocess.run(control_exit_argv(target), stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
+            subprocess.run(
+                control_exit_argv(target), stdin=subprocess.DEVNULL, capture_output=True, timeout=15
+            )
         shutil.rmtree(self._cp_dir, ignore_errors=True)
         self._cp_dir = None
 
@@ -99,9 +120,13 @@ class SshBuilder:
 
     def _run(self, argv: list[str], what: str, timeout: float = 120) -> subprocess.CompletedProcess:
         try:
-            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+            )
         except subprocess.TimeoutExpired:
-            raise SshError(f"{what} on {self._target().destination} timed out after {timeout:.0f} s") from None
+            raise SshError(
+                f"{what} on {self._target().destination} timed out after {timeout:.0f} s"
+            ) from None
         if proc.returncode != 0:
             raise ssh_failure(self._target(), what, proc.returncode, proc.stderr)
         return proc
@@ -118,12 +143,15 @@ class SshBuilder:
             return self._env
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
         d = sh_path(self.remote_dir)
-        script = (f"mkdir -p {d} && cd {d} && echo '{_WORKDIR_MARK}' && pwd\n"
-                  + probe_script(probe_commands(self.trtexec)))
+        script = f"mkdir -p {d} && cd {d} && echo '{_WORKDIR_MARK}' && pwd\n" + probe_script(
+            probe_commands(self.trtexec)
+        )
         proc = self._run(ssh_argv(self._target(), "sh -c " + sh_command([script])), "probing the device")
         _, _, rest = proc.stdout.partition(_WORKDIR_MARK + "\n")
         if not rest:
-            raise SshError(f"could not create {self.remote_dir} on {self._target().destination}: {proc.stderr.strip()}")
+            raise SshError(
+                f"could not create {self.remote_dir} on {self._target().destination}: {proc.stderr.strip()}"
+            )
         workdir, _, probe_out = rest.partition("\n")
         outputs = parse_probe_output(probe_out)
         try:
@@ -152,8 +180,9 @@ class SshBuilder:
             log = self._run_trtexec(argv, workdir, clear_timing=use_timing and not upload_timing)
             order = parse_trtexec_output_order(log, [req.input_name])
             if not order:
-                raise EngineBuildError("could not read the engine's output order from the trtexec log:\n"
-                                       + log_tail(log))
+                raise EngineBuildError(
+                    "could not read the engine's output order from the trtexec log:\n" + log_tail(log)
+                )
             self._download(req, workdir, use_timing)
         return EngineResult(engine=req.engine_out, output_order=order, env=env, log=log)
 
@@ -169,8 +198,11 @@ class SshBuilder:
             if upload_timing:
                 _stage(req.timing_cache, job / REMOTE_TIMING)
             parent = str(Path(workdir).parent)
-            self._run(scp_argv(self._target(), ["-r", str(job)], scp_remote(self._target(), parent + "/")),
-                      "uploading the model", timeout=self.timeout)
+            self._run(
+                scp_argv(self._target(), ["-r", str(job)], scp_remote(self._target(), parent + "/")),
+                "uploading the model",
+                timeout=self.timeout,
+            )
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
@@ -178,16 +210,25 @@ class SshBuilder:
         stale = [REMOTE_ENGINE] + ([REMOTE_TIMING] if clear_timing else [])
         cmd = f"cd {sh_path(workdir)} && rm -f {' '.join(stale)} && {sh_command(argv)} 2>&1"
         try:
-            proc = subprocess.run(ssh_argv(self._target(), cmd), stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=self.timeout)
+            proc = subprocess.run(
+                ssh_argv(self._target(), cmd),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+            )
         except subprocess.TimeoutExpired:
-            raise EngineBuildError(f"trtexec on {self.host} did not finish within {self.timeout:.0f} s") from None
+            raise EngineBuildError(
+                f"trtexec on {self.host} did not finish within {self.timeout:.0f} s"
+            ) from None
         log = proc.stdout
         if proc.returncode == 255 and "&&&& RUNNING" not in log:
             raise ssh_failure(self._target(), "running trtexec", proc.returncode, proc.stderr)
         if proc.returncode != 0:
-            raise EngineBuildError(f"trtexec on {self._target().destination} failed (exit {proc.returncode}):\n"
-                                   + log_tail(log + proc.stderr))
+            raise EngineBuildError(
+                f"trtexec on {self._target().destination} failed (exit {proc.returncode}):\n"
+                + log_tail(log + proc.stderr)
+            )
         return log
 
     def _download(self, req: EngineRequest, workdir: str, use_timing: bool) -> None:
@@ -197,8 +238,11 @@ class SshBuilder:
         try:
             names = [REMOTE_ENGINE] + ([REMOTE_TIMING] if use_timing else [])
             sources = [scp_remote(self._target(), f"{workdir}/{n}") for n in names]
-            self._run(scp_argv(self._target(), sources, str(tmp) + "/"), "downloading the engine",
-                      timeout=self.timeout)
+            self._run(
+                scp_argv(self._target(), sources, str(tmp) + "/"),
+                "downloading the engine",
+                timeout=self.timeout,
+            )
             os.replace(tmp / REMOTE_ENGINE, req.engine_out)
             if use_timing and (tmp / REMOTE_TIMING).is_file():
                 fileio.write_bytes(req.timing_cache, (tmp / REMOTE_TIMING).read_bytes())

@@ -3,6 +3,7 @@
 The module is imported lazily with importlib so that machines without TensorRT can
 still import tao2ds, and so tests can put a stand-in into sys.modules.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -85,15 +86,20 @@ def _parse_onnx(trt: ModuleType, network: Any, logger: Any, data: bytes, onnx_pa
     parser = trt.OnnxParser(network, logger)
     if not parser.parse(data):
         errors = [str(parser.get_error(i)) for i in range(parser.num_errors)]
-        raise EngineBuildError(f"TensorRT could not parse {onnx_path}:\n  " + "\n  ".join(errors or ["(no details)"]))
+        raise EngineBuildError(
+            f"TensorRT could not parse {onnx_path}:\n  " + "\n  ".join(errors or ["(no details)"])
+        )
     return parser
 
 
 def engine_output_order(trt: ModuleType, engine: Any, v: tuple[int, int, int]) -> list[str]:
     """Output names in engine I/O order: the I/O-tensor API from 8.5, bindings before."""
     if has_io_tensor_api(v):
-        return [name for name in (engine.get_tensor_name(i) for i in range(engine.num_io_tensors))
-                if engine.get_tensor_mode(name) == trt.TensorIOMode.OUTPUT]
+        return [
+            name
+            for name in (engine.get_tensor_name(i) for i in range(engine.num_io_tensors))
+            if engine.get_tensor_mode(name) == trt.TensorIOMode.OUTPUT
+        ]
     return [engine.get_binding_name(i) for i in range(engine.num_bindings) if not engine.binding_is_input(i)]
 
 
@@ -111,13 +117,18 @@ def use_timing_cache(config: Any, path: Path) -> bool:
     if config.set_timing_cache(config.create_timing_cache(old), ignore_mismatch=False):
         return True
     if old:
-        logger.warning("TensorRT refused the timing cache %s (set_timing_cache returned False: it was "
-                       "made on a GPU whose CUDA device properties differ from this one); building with an "
-                       "empty timing cache instead, and %s will be replaced by this GPU's cache", path, path)
+        logger.warning(
+            "TensorRT refused the timing cache %s (set_timing_cache returned False: it was "
+            "made on a GPU whose CUDA device properties differ from this one); building with an "
+            "empty timing cache instead, and %s will be replaced by this GPU's cache",
+            path,
+            path,
+        )
         if config.set_timing_cache(config.create_timing_cache(b""), ignore_mismatch=False):
             return True
-    logger.warning("TensorRT refused an empty timing cache too; building without one and leaving %s "
-                   "unchanged", path)
+    logger.warning(
+        "TensorRT refused an empty timing cache too; building without one and leaving %s unchanged", path
+    )
     return False
 
 
@@ -160,7 +171,9 @@ class TensorRTBuilder:
         logger = make_logger(trt, log)
 
         builder = trt.Builder(logger)
-        flags = 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH) if needs_explicit_batch_flag(v) else 0
+        flags = (
+            1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH) if needs_explicit_batch_flag(v) else 0
+        )
         network = builder.create_network(flags)
         config = builder.create_builder_config()
         parser = _parse_onnx(trt, network, logger, req.onnx.read_bytes(), str(req.onnx))  # noqa: F841 (keeps weights alive)
@@ -172,8 +185,9 @@ class TensorRTBuilder:
             config.max_workspace_size = workspace
 
         profile = builder.create_optimization_profile()
-        profile.set_shape(req.input_name, req.shape(req.min_batch), req.shape(req.batch_size),
-                          req.shape(req.batch_size))
+        profile.set_shape(
+            req.input_name, req.shape(req.min_batch), req.shape(req.batch_size), req.shape(req.batch_size)
+        )
         config.add_optimization_profile(profile)
 
         calibrator = None
@@ -198,14 +212,17 @@ class TensorRTBuilder:
             raise CalibrationCacheRejected(
                 f"TensorRT {env.trt_version} did not accept the INT8 calibration cache {req.calib_cache} and asked "
                 "for calibration images. A cache only works with the TensorRT version (and calibrator) that wrote "
-                "it: regenerate it for this TensorRT version.")
+                "it: regenerate it for this TensorRT version."
+            )
         if serialized is None:
             raise EngineBuildError(f"TensorRT failed to build {req.engine_out}:\n" + "\n".join(log[-40:]))
         data = bytes(serialized)
 
         engine = trt.Runtime(logger).deserialize_cuda_engine(data)
         if engine is None:
-            raise EngineBuildError("TensorRT could not load the engine it just built:\n" + "\n".join(log[-40:]))
+            raise EngineBuildError(
+                "TensorRT could not load the engine it just built:\n" + "\n".join(log[-40:])
+            )
         order = engine_output_order(trt, engine, v)
 
         fileio.write_bytes(req.engine_out, data)

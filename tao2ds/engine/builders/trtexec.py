@@ -1,4 +1,5 @@
 """Build with the local trtexec (TensorRT's command-line builder) in a subprocess."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,16 +61,20 @@ class TrtexecBuilder:
         tmp = req.engine_out.with_name(f".{req.engine_out.name}.{os.getpid()}.tmp")
         argv = trtexec_argv(dataclasses.replace(req, engine_out=tmp), env.trt_version, str(self.trtexec))
         try:
-            proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=self.timeout)
+            proc = subprocess.run(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=self.timeout
+            )
             log = proc.stdout
             if proc.returncode != 0 or not tmp.is_file():
-                raise EngineBuildError(f"trtexec failed (exit {proc.returncode}) building {req.engine_out}:\n"
-                                       + log_tail(log))
+                raise EngineBuildError(
+                    f"trtexec failed (exit {proc.returncode}) building {req.engine_out}:\n" + log_tail(log)
+                )
             order = parse_trtexec_output_order(log, [req.input_name])
             if not order:
-                raise EngineBuildError("could not read the engine's output order from the trtexec log "
-                                       "(no 'Bindings:' / 'Created output binding' lines):\n" + log_tail(log))
+                raise EngineBuildError(
+                    "could not read the engine's output order from the trtexec log "
+                    "(no 'Bindings:' / 'Created output binding' lines):\n" + log_tail(log)
+                )
             os.replace(tmp, req.engine_out)
         finally:
             tmp.unlink(missing_ok=True)

@@ -21,7 +21,9 @@ def build_tiny_model(opset: int = 13) -> onnx.ModelProto:
     fc_w = (rng.standard_normal((NUM_CLASSES, 8)) * 0.5).astype(np.float32)
     fc_b = (rng.standard_normal(NUM_CLASSES) * 0.1).astype(np.float32)
     nodes = [
-        helper.make_node("Conv", ["input_1", "conv_w", "conv_b"], ["conv_out"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node(
+            "Conv", ["input_1", "conv_w", "conv_b"], ["conv_out"], name="conv", pads=[1, 1, 1, 1]
+        ),
         helper.make_node("Relu", ["conv_out"], ["relu_out"], name="relu"),
         helper.make_node("GlobalAveragePool", ["relu_out"], ["gap_out"], name="gap"),
         helper.make_node("Flatten", ["gap_out"], ["flat_out"], name="flatten", axis=1),

@@ -83,8 +83,9 @@ COOKBOOK_CACHES = {
 }
 
 
-@pytest.mark.parametrize(("version", "header"), [
-    ("8.2.4", 8204), ("10.0.1", 100001), ("10.6.0", 100600), ("10.14.1", 101401)])
+@pytest.mark.parametrize(
+    ("version", "header"), [("8.2.4", 8204), ("10.0.1", 100001), ("10.6.0", 100600), ("10.14.1", 101401)]
+)
 def test_trt_version_number_matches_caches_tensorrt_wrote(version: str, header: int) -> None:
     assert trt_version_number(version) == header
 
@@ -192,11 +193,7 @@ def test_scale_amax_helpers() -> None:
 
 
 def test_parse_splits_on_last_colon_space() -> None:
-    text = (
-        "TRT-8510-EntropyCalibration2\n"
-        "conv:0: 3c010a14\n"
-        "(Unnamed Layer* 8) [Constant]_output: 39137939\n"
-    )
+    text = "TRT-8510-EntropyCalibration2\nconv:0: 3c010a14\n(Unnamed Layer* 8) [Constant]_output: 39137939\n"
     cache = CalibrationCache.parse(text)
     assert list(cache.scales) == ["conv:0", "(Unnamed Layer* 8) [Constant]_output"]
     assert cache.render() == text

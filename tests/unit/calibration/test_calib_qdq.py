@@ -53,7 +53,9 @@ def test_qdq_scales_and_structure(tiny_model_path: Path, amax: dict[str, float],
         assert zero_point.dtype == np.int8 and zero_point == 0
     # ORT's own adjustments: a Relu input takes the Relu output's range (TensorRT fuses Conv+Relu), and
     # Flatten shares its input's parameters.
-    assert inits[quantized_inputs["conv_out"][0]] == pytest.approx(np.float32(amax["relu_out"] / 127), rel=1e-6)
+    assert inits[quantized_inputs["conv_out"][0]] == pytest.approx(
+        np.float32(amax["relu_out"] / 127), rel=1e-6
+    )
     assert quantized_inputs["flat_out"] == quantized_inputs["gap_out"]
     # Logits (Gemm output) and the Softmax output stay float.
     assert "logits" not in quantized_inputs and "probs" not in quantized_inputs
@@ -68,7 +70,9 @@ def test_qdq_scales_and_structure(tiny_model_path: Path, amax: dict[str, float],
         w = inits[weight].reshape(channels, -1)
         np.testing.assert_allclose(scale, np.abs(w).max(axis=1) / 127, rtol=1e-6)
     assert "conv_b" in inits and inits["conv_b"].dtype == np.float32
-    assert all(n.input[0] not in ("conv_b", "fc_b") for n in model.graph.node if n.op_type == "QuantizeLinear")
+    assert all(
+        n.input[0] not in ("conv_b", "fc_b") for n in model.graph.node if n.op_type == "QuantizeLinear"
+    )
 
 
 def test_qdq_outputs_close_to_fp32(tiny_model_path: Path, amax: dict[str, float], tmp_path: Path) -> None:
@@ -87,7 +91,11 @@ def test_ort_default_placement_is_available(
 
     out = tmp_path / "ort_defaults.onnx"
     write_qdq_model(
-        tiny_model_path, amax, out, op_types=sorted(set(QDQRegistry) | set(QLinearOpsRegistry)), no_output_quant=()
+        tiny_model_path,
+        amax,
+        out,
+        op_types=sorted(set(QDQRegistry) | set(QLinearOpsRegistry)),
+        no_output_quant=(),
     )
     model = onnx.load(out)
     inits = _initializers(model)
@@ -114,7 +122,9 @@ def test_missing_range_is_an_error(tiny_model_path: Path, amax: dict[str, float]
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
 
 
-def test_output_bytes_are_deterministic(tiny_model_path: Path, amax: dict[str, float], tmp_path: Path) -> None:
+def test_output_bytes_are_deterministic(
+    tiny_model_path: Path, amax: dict[str, float], tmp_path: Path
+) -> None:
     # Twice in this process, and in subprocesses with different string-hash seeds (set/dict order).
     write_qdq_model(tiny_model_path, amax, tmp_path / "a.onnx")
     write_qdq_model(tiny_model_path, amax, tmp_path / "b.onnx")
@@ -127,7 +137,14 @@ def test_output_bytes_are_deterministic(tiny_model_path: Path, amax: dict[str, f
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(repo)}
         subprocess.run(
-            [sys.executable, "-c", code, str(tiny_model_path), json.dumps(amax), str(tmp_path / f"s{seed}.onnx")],
+            [
+                sys.executable,
+                "-c",
+                code,
+                str(tiny_model_path),
+                json.dumps(amax),
+                str(tmp_path / f"s{seed}.onnx"),
+            ],
             check=True,
             env=env,
         )

@@ -1,4 +1,5 @@
 """Histogram methods need a populated histogram; sparse tensors keep their observed range."""
+
 import numpy as np
 import onnx
 import onnxruntime as ort

@@ -11,16 +11,19 @@ def test_defaults_compose_to_x86_fp16_sample():
     assert c.cfg.model.onnx.endswith("multitask_sample/model.onnx")
 
 
-@pytest.mark.parametrize("override,expect", [
-    ("target=jetson_nan", "valid choices: jetson_nano, jetson_orin, jetson_xavier, x86_dgpu"),
-    ("precision=int4", "valid choices: fp16, fp32, int8"),
-    ("pipeline=detect", "valid choices: classify_frames, detect_classify"),
-    ("model.threshold=0.3", "unknown config key 'model.threshold'"),
-    ("+model.foo=1", "unknown config key 'model.foo'"),
-    ("model.batch_size=many", "invalid value for 'model.batch_size'"),
-    ("engine.builder=docker", "expected one of [auto, tensorrt, trtexec, ssh, deepstream]"),
-    ("pipeline.sinks.0.kind=tv", "pipeline.sinks[0].kind"),
-])
+@pytest.mark.parametrize(
+    "override,expect",
+    [
+        ("target=jetson_nan", "valid choices: jetson_nano, jetson_orin, jetson_xavier, x86_dgpu"),
+        ("precision=int4", "valid choices: fp16, fp32, int8"),
+        ("pipeline=detect", "valid choices: classify_frames, detect_classify"),
+        ("model.threshold=0.3", "unknown config key 'model.threshold'"),
+        ("+model.foo=1", "unknown config key 'model.foo'"),
+        ("model.batch_size=many", "invalid value for 'model.batch_size'"),
+        ("engine.builder=docker", "expected one of [auto, tensorrt, trtexec, ssh, deepstream]"),
+        ("pipeline.sinks.0.kind=tv", "pipeline.sinks[0].kind"),
+    ],
+)
 def test_bad_overrides_name_key_and_choices(override, expect):
     with pytest.raises(ConfigError) as e:
         split_targets([override])
@@ -34,13 +37,22 @@ def test_unknown_key_suggests_the_close_one():
 
 
 def test_override_values_and_plus_forms():
-    c = compose(["target=jetson_orin", "precision=int8", "model.classifier_threshold=0.6", "++model.batch_size=4"])
-    assert (c.target, str(c.cfg.precision.name), c.cfg.model.classifier_threshold, c.cfg.model.batch_size) == \
-        ("jetson_orin", "int8", 0.6, 4)
+    c = compose(
+        ["target=jetson_orin", "precision=int8", "model.classifier_threshold=0.6", "++model.batch_size=4"]
+    )
+    assert (
+        c.target,
+        str(c.cfg.precision.name),
+        c.cfg.model.classifier_threshold,
+        c.cfg.model.batch_size,
+    ) == ("jetson_orin", "int8", 0.6, 4)
 
 
 def test_targets_split():
-    assert split_targets(["targets=jetson_nano,x86_dgpu", "precision=fp16"]) == (["jetson_nano", "x86_dgpu"], ["precision=fp16"])
+    assert split_targets(["targets=jetson_nano,x86_dgpu", "precision=fp16"]) == (
+        ["jetson_nano", "x86_dgpu"],
+        ["precision=fp16"],
+    )
     assert split_targets(["targets=all"])[0] == ["jetson_nano", "jetson_orin", "jetson_xavier", "x86_dgpu"]
     with pytest.raises(ConfigError, match="not both"):
         split_targets(["targets=jetson_nano", "target=x86_dgpu"])
@@ -48,8 +60,14 @@ def test_targets_split():
 
 def test_target_records_versions():
     t = compose(["target=jetson_xavier"]).cfg.target
-    assert (str(t.platform), t.gpu.compute_capability, t.deepstream, t.tensorrt, t.gpu.dla_cores, t.jetpack) == \
-        ("jetson", "7.2", "6.3", "8.5.2", 2, "5.1.2")
+    assert (
+        str(t.platform),
+        t.gpu.compute_capability,
+        t.deepstream,
+        t.tensorrt,
+        t.gpu.dla_cores,
+        t.jetpack,
+    ) == ("jetson", "7.2", "6.3", "8.5.2", 2, "5.1.2")
 
 
 def test_yaml_files_only_choose_options():
@@ -68,7 +86,9 @@ def test_yaml_files_only_choose_options():
         for k, v in node.items():
             if isinstance(v, dict):
                 yield from repeats(v, schema[k], f"{prefix}{k}.")
-            elif not isinstance(v, list) and k not in ("name", "topology") and schema.get(k) == v:  # what the file is
+            elif (
+                not isinstance(v, list) and k not in ("name", "topology") and schema.get(k) == v
+            ):  # what the file is
                 yield f"{prefix}{k}"
 
     for group, cls in (("pipeline", PipelineConfig), ("model", ModelConfig)):
@@ -79,7 +99,13 @@ def test_yaml_files_only_choose_options():
 
 def test_composed_sections_come_from_the_schema():
     d = compose([]).to_dict()
-    assert d["calibration"] == {"images": None, "method": "entropy", "percentile": 99.99, "batch_size": 8, "batches": None}
+    assert d["calibration"] == {
+        "images": None,
+        "method": "entropy",
+        "percentile": 99.99,
+        "batch_size": 8,
+        "batches": None,
+    }
     assert d["engine"]["workspace_mib"] == 1024 and d["engine"]["scaling_compute_hw"] == 1
     assert d["run"] == {"backend": "auto", "max_frames": None, "annotate": True}
     assert d["verify"] == {"min_accuracy": 0.95} and d["cache"] == {"dir": ".tao2ds-cache", "remote": None}

@@ -14,4 +14,6 @@ def pipeline_dict(**over):
     return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
 
 
-needs_gi = pytest.mark.skipif(not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)")
+needs_gi = pytest.mark.skipif(
+    not have_gi(), reason="PyGObject/GLib not installed (scripts/setup.sh installs it)"
+)

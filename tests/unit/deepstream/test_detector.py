@@ -1,4 +1,3 @@
-
 import pytest
 
 from tao2ds.deepstream.detector import foreign_release_paths
@@ -10,7 +9,9 @@ def groups(**paths):
     return {"property": [(k.replace("_", "-"), v) for k, v in paths.items()]}
 
 
-SAMPLE_ONNX = "/opt/nvidia/deepstream/deepstream/samples/models/Primary_Detector/resnet18_trafficcamnet_pruned.onnx"
+SAMPLE_ONNX = (
+    "/opt/nvidia/deepstream/deepstream/samples/models/Primary_Detector/resnet18_trafficcamnet_pruned.onnx"
+)
 
 
 @pytest.mark.parametrize("ds,refused", [("6.0.1", True), ("6.3", True), ("7.0", True), ("7.1", False)])
@@ -28,13 +29,20 @@ def test_caffemodel_of_6x_refused_on_71():
     assert f and "6.0.1 and 6.3" in f[0].reason
 
 
-@pytest.mark.parametrize("path,ds,refused", [
-    ("/opt/nvidia/deepstream/deepstream-7.1/samples/models/x.onnx", "6.3", True),
-    ("/opt/nvidia/deepstream/deepstream-6.0/samples/models/x.onnx", "6.0.1", False),  # 6.0.1 installs into deepstream-6.0
-    ("/opt/nvidia/deepstream/deepstream-6.3/lib/libx.so", "6.0.1", True),
-    ("/opt/nvidia/deepstream/deepstream-6.3/lib/libx.so", "6.3", False),
-    ("/home/me/models/resnet18_trafficcamnet_pruned.onnx", "6.3", False),  # the user's own copy
-])
+@pytest.mark.parametrize(
+    "path,ds,refused",
+    [
+        ("/opt/nvidia/deepstream/deepstream-7.1/samples/models/x.onnx", "6.3", True),
+        (
+            "/opt/nvidia/deepstream/deepstream-6.0/samples/models/x.onnx",
+            "6.0.1",
+            False,
+        ),  # 6.0.1 installs into deepstream-6.0
+        ("/opt/nvidia/deepstream/deepstream-6.3/lib/libx.so", "6.0.1", True),
+        ("/opt/nvidia/deepstream/deepstream-6.3/lib/libx.so", "6.3", False),
+        ("/home/me/models/resnet18_trafficcamnet_pruned.onnx", "6.3", False),  # the user's own copy
+    ],
+)
 def test_versioned_install_paths(path, ds, refused):
     found = foreign_release_paths(groups(custom_lib_path=path, onnx_file=path), ds)
     assert bool(found) == refused

@@ -7,8 +7,17 @@ from tao2ds.deepstream.keyfile import format_value, load_keyfile, render_keyfile
 from tests.unit.deepstream.conftest import needs_gi
 
 
-@pytest.mark.parametrize("value,text", [(1e-05, "0.00001"), (2.5e-07, "0.00000025"), (0.5, "0.5"), (1e16, "10000000000000000.0"),
-                                        (-3e-6, "-0.000003"), (1.0, "1.0")])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (1e-05, "0.00001"),
+        (2.5e-07, "0.00000025"),
+        (0.5, "0.5"),
+        (1e16, "10000000000000000.0"),
+        (-3e-6, "-0.000003"),
+        (1.0, "1.0"),
+    ],
+)
 def test_floats_are_positional(value, text):
     assert format_value(value) == text
 
@@ -35,11 +44,18 @@ def test_floats_read_back_exactly_by_glib():
 
 @needs_gi
 def test_write_then_glib_parse_gives_same_values():
-    text = render_keyfile([("a", [("i", 3), ("b", True), ("s", "Serif"), ("il", [1, 2, 3]), ("skip", None)]),
-                           ("b", [("f", 0.6), ("sl", ["x/Softmax", "y/Softmax"])])], header=["generated", ""])
+    text = render_keyfile(
+        [
+            ("a", [("i", 3), ("b", True), ("s", "Serif"), ("il", [1, 2, 3]), ("skip", None)]),
+            ("b", [("f", 0.6), ("sl", ["x/Softmax", "y/Softmax"])]),
+        ],
+        header=["generated", ""],
+    )
     assert text.startswith("# generated\n#\n\n[a]\n")
     kf = load_keyfile(text)
-    assert kf.get_integer("a", "i") == 3 and kf.get_boolean("a", "b") is True and kf.get_integer("a", "b") == 1
+    assert (
+        kf.get_integer("a", "i") == 3 and kf.get_boolean("a", "b") is True and kf.get_integer("a", "b") == 1
+    )
     assert kf.get_string("a", "s") == "Serif" and kf.get_integer_list("a", "il") == [1, 2, 3]
     assert "skip" not in kf.get_keys("a")[0]
     assert kf.get_double("b", "f") == 0.6 and kf.get_string_list("b", "sl") == ["x/Softmax", "y/Softmax"]

@@ -16,10 +16,18 @@ def test_staged_uris():
 
 def test_encode_command_names_start_index_and_output(tmp_path):
     for i in (3, 4, 5):
-        shutil.copy(ROOT / "samples/multitask_sample/validation/images" / sorted((ROOT / "samples/multitask_sample/validation/images").iterdir())[i].name,
-                    tmp_path / f"img_{i:04d}.jpg")
+        shutil.copy(
+            ROOT
+            / "samples/multitask_sample/validation/images"
+            / sorted((ROOT / "samples/multitask_sample/validation/images").iterdir())[i].name,
+            tmp_path / f"img_{i:04d}.jpg",
+        )
     cmd = encode_sequence_command(f"{tmp_path}/img_%04d.jpg")
-    assert cmd.startswith("gst-launch-1.0 -e multifilesrc ") and "start-index=3" in cmd and 'caps="image/jpeg,framerate=25/1"' in cmd
+    assert (
+        cmd.startswith("gst-launch-1.0 -e multifilesrc ")
+        and "start-index=3" in cmd
+        and 'caps="image/jpeg,framerate=25/1"' in cmd
+    )
     assert f'filesink location="{tmp_path}/img.mp4"' in cmd
 
 

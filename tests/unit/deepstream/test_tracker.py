@@ -15,7 +15,9 @@ def test_minimal_iou_config_per_release(ds):
     doc = parse(tracker_config_text(ds))
     assert set(doc) == {"BaseConfig", "TargetManagement", "TrajectoryManagement", "DataAssociator"}
     assert doc["DataAssociator"]["matchingScoreWeight4Iou"] == 0.6
-    assert ("preserveStreamUpdateOrder" in doc["TargetManagement"]) == (ds != "6.0.1")  # first in the 6.1 sample
+    assert ("preserveStreamUpdateOrder" in doc["TargetManagement"]) == (
+        ds != "6.0.1"
+    )  # first in the 6.1 sample
     assert TRACKER_CONFIG_FILE == "tracker_config.yml"
 
 

@@ -1,4 +1,5 @@
 """Fixtures for the engine-layer tests: a small multitask ONNX, request factory, the sshd device."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,21 +34,34 @@ def calib_cache(tmp_path_factory) -> Path:
 def calib_cache_for(tmp_path):
     """``calib_cache_for("10.3.0")``: a cache for that TensorRT version, written the way tao2ds writes one
     (header number from ``trt_version_number``), so the stand-ins' own header check cross-checks it."""
+
     def make(version: str) -> Path:
-        cache = CalibrationCache(trt_version_number(version),
-                                 scales={"input_1": 0.0078759, "season/Softmax": 0.0078125})
+        cache = CalibrationCache(
+            trt_version_number(version), scales={"input_1": 0.0078759, "season/Softmax": 0.0078125}
+        )
         path = tmp_path / "calib" / f"cal-{version}.bin"
         path.parent.mkdir(exist_ok=True)
         path.write_text(cache.render())
         return path
+
     return make
 
 
 @pytest.fixture
 def make_request(multitask_onnx, tmp_path):
     def make(**overrides) -> EngineRequest:
-        req = EngineRequest(onnx=multitask_onnx, engine_out=tmp_path / "out" / "multitask.engine", precision="fp16",
-                            input_name="input_1", input_chw=(3, 80, 60), batch_size=1, workspace_mib=1024,
-                            calib_cache=None, dla_core=None, timing_cache=None)
+        req = EngineRequest(
+            onnx=multitask_onnx,
+            engine_out=tmp_path / "out" / "multitask.engine",
+            precision="fp16",
+            input_name="input_1",
+            input_chw=(3, 80, 60),
+            batch_size=1,
+            workspace_mib=1024,
+            calib_cache=None,
+            dla_core=None,
+            timing_cache=None,
+        )
         return dataclasses.replace(req, **overrides)
+
     return make

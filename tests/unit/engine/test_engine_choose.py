@@ -1,4 +1,5 @@
 """Choosing a builder for a target, and the sentence that explains the choice."""
+
 from __future__ import annotations
 
 import sys
@@ -38,6 +39,7 @@ class Target:
 @pytest.fixture
 def machine(monkeypatch, tmp_path):
     """Control what this machine has: tensorrt module (or not), trtexec on PATH (or not)."""
+
     def setup(*, tensorrt: bool, trtexec: bool):
         if tensorrt:
             monkeypatch.setitem(sys.modules, "tensorrt", make_fake_tensorrt("10.3.0.26"))
@@ -46,6 +48,7 @@ def machine(monkeypatch, tmp_path):
         path = str(make_device(tmp_path / "dev").bin) if trtexec else str(tmp_path / "empty")
         monkeypatch.setenv("PATH", path)
         monkeypatch.setattr("tao2ds.engine.builders.trtexec.JETSON_TRTEXEC", tmp_path / "no-trtexec")
+
     return setup
 
 
@@ -58,30 +61,50 @@ def probe_with(envs):
 
 def test_auto_prefers_matching_tensorrt_module(machine):
     machine(tensorrt=True, trtexec=True)
-    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_103, "trtexec": T4_103}), known_hosts=KH)
+    builder, reason = choose_builder(
+        "auto", Target(), probe_with({"tensorrt": T4_103, "trtexec": T4_103}), known_hosts=KH
+    )
     assert isinstance(builder, TensorRTBuilder)
-    assert reason == ("Building in-process with the tensorrt module: TensorRT 10.3.0, Tesla T4 (compute 7.5) "
-                      "matches the target.")
+    assert reason == (
+        "Building in-process with the tensorrt module: TensorRT 10.3.0, Tesla T4 (compute 7.5) "
+        "matches the target."
+    )
 
 
 def test_auto_falls_back_to_trtexec(machine):
     machine(tensorrt=True, trtexec=True)
-    builder, reason = choose_builder("auto", Target(), probe_with({"tensorrt": T4_86, "trtexec": T4_103}), known_hosts=KH)
+    builder, reason = choose_builder(
+        "auto", Target(), probe_with({"tensorrt": T4_86, "trtexec": T4_103}), known_hosts=KH
+    )
     assert isinstance(builder, TrtexecBuilder)
     assert "local trtexec" in reason
 
 
 def test_auto_goes_to_the_device_over_ssh(machine, tmp_path):
     machine(tensorrt=False, trtexec=True)
-    target = Target(tensorrt="8.5.2", compute_capability="7.2", platform="jetson", host="xavier.local",
-                    ssh_key="~/.ssh/id_ed25519")
-    builder, reason = choose_builder("auto", target, probe_with({"trtexec": T4_103}), known_hosts=tmp_path / "kh")
+    target = Target(
+        tensorrt="8.5.2",
+        compute_capability="7.2",
+        platform="jetson",
+        host="xavier.local",
+        ssh_key="~/.ssh/id_ed25519",
+    )
+    builder, reason = choose_builder(
+        "auto", target, probe_with({"trtexec": T4_103}), known_hosts=tmp_path / "kh"
+    )
     assert isinstance(builder, SshBuilder)
-    assert (builder.host, builder.user, builder.port, builder.remote_dir) == ("xavier.local", "nvidia", 22, "tao2ds")
+    assert (builder.host, builder.user, builder.port, builder.remote_dir) == (
+        "xavier.local",
+        "nvidia",
+        22,
+        "tao2ds",
+    )
     assert builder.known_hosts == tmp_path / "kh"
-    assert reason == ("Building on the device xavier.local over ssh (no tensorrt Python module; the local trtexec "
-                      "(TensorRT 10.3.0, Tesla T4 (compute 7.5)) does not match; the target needs TensorRT 8.5.2, "
-                      "compute 7.2, jetson).")
+    assert reason == (
+        "Building on the device xavier.local over ssh (no tensorrt Python module; the local trtexec "
+        "(TensorRT 10.3.0, Tesla T4 (compute 7.5)) does not match; the target needs TensorRT 8.5.2, "
+        "compute 7.2, jetson)."
+    )
 
 
 def test_auto_without_host_leaves_it_to_deepstream(machine):

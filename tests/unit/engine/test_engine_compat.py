@@ -1,4 +1,5 @@
 """A builder whose engines would not run on the target is refused, with both sides shown."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,9 @@ def test_match_ignores_build_component():
 
 
 def test_mismatch_message_shows_both_sides():
-    xavier = BuilderEnv("8.6.1", "11.4", "Orin", "8.7", "jetson", "NVIDIA Jetson AGX Orin Developer Kit", "R35.4.1")
+    xavier = BuilderEnv(
+        "8.6.1", "11.4", "Orin", "8.7", "jetson", "NVIDIA Jetson AGX Orin Developer Kit", "R35.4.1"
+    )
     with pytest.raises(BuilderMismatch) as e:
         check_builder_matches_target(xavier, "8.5.2", "7.2", "jetson")
     msg = str(e.value)
@@ -31,7 +34,9 @@ def test_mismatch_message_shows_both_sides():
     assert "8.7" in row
     row = next(ln for ln in lines if ln.strip().startswith("platform"))
     assert "≠" not in row
-    assert "build on the device" in msg and "target.tensorrt" in msg and "target.gpu.compute_capability" in msg
+    assert (
+        "build on the device" in msg and "target.tensorrt" in msg and "target.gpu.compute_capability" in msg
+    )
 
 
 def test_mismatch_mentions_build_number_and_platform():

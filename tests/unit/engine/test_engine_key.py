@@ -1,4 +1,5 @@
 """Engine key, rebuild reasons and the sidecar."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,7 +46,9 @@ def test_describe_key_change():
         "GPU compute capability 7.2 → 8.7",
     ]
     assert describe_key_change(old, old) == []
-    assert describe_key_change(key_fields("a" * 64, None, *ARGS[2:], XAVIER), old) == ["calibration cache added"]
+    assert describe_key_change(key_fields("a" * 64, None, *ARGS[2:], XAVIER), old) == [
+        "calibration cache added"
+    ]
 
 
 def test_sidecar_is_byte_identical_and_atomic(tmp_path):
@@ -74,5 +77,7 @@ def test_stale_reasons(tmp_path):
     assert stale_reasons(engine, fields) == ["no readable sidecar m.engine.json"]
     write_sidecar(engine, fields, XAVIER, ["x"])
     assert stale_reasons(engine, fields) == []
-    assert stale_reasons(engine, key_fields(*ARGS, ORIN)) == ["TensorRT 8.5.2 → 8.6.1",
-                                                               "GPU compute capability 7.2 → 8.7"]
+    assert stale_reasons(engine, key_fields(*ARGS, ORIN)) == [
+        "TensorRT 8.5.2 → 8.6.1",
+        "GPU compute capability 7.2 → 8.7",
+    ]

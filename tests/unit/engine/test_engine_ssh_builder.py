@@ -1,4 +1,5 @@
 """The ssh builder end to end against a real OpenSSH server whose "device" is a directory here."""
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,19 @@ def test_build_trt103_dgpu(sshd, device, make_request, tmp_path):
     assert engine["trt"] == "10.3.0" and engine["precision"] == "fp16"
     assert req.timing_cache.read_text().startswith("FAKE-TIMING-CACHE\n10.3.0 ")
     assert sorted(p.name for p in req.engine_out.parent.iterdir()) == ["multitask.engine"]
-    assert device.calls() == [[
-        "--onnx=model.onnx", "--saveEngine=model.engine", "--minShapes=input_1:1x3x80x60",
-        "--optShapes=input_1:2x3x80x60", "--maxShapes=input_1:2x3x80x60", "--memPoolSize=workspace:1024",
-        "--fp16", "--timingCacheFile=timing.cache", *REMOTE_TAIL]]
+    assert device.calls() == [
+        [
+            "--onnx=model.onnx",
+            "--saveEngine=model.engine",
+            "--minShapes=input_1:1x3x80x60",
+            "--optShapes=input_1:2x3x80x60",
+            "--maxShapes=input_1:2x3x80x60",
+            "--memPoolSize=workspace:1024",
+            "--fp16",
+            "--timingCacheFile=timing.cache",
+            *REMOTE_TAIL,
+        ]
+    ]
     assert "&&&& PASSED" in result.log
 
 
@@ -46,12 +56,23 @@ def test_build_trt82_jetson_nano(sshd, make_request, tmp_path):
     req = make_request(precision="fp16", workspace_mib=512)
     result = SshBuilder(**sshd.builder_kwargs()).build(req)
 
-    assert result.env == BuilderEnv("8.2.1", "10.2", "Nano", "5.3", "jetson", "NVIDIA Jetson Nano Developer Kit",
-                                    "R32.7.1")
-    assert dev.calls() == [[
-        "--onnx=model.onnx", "--saveEngine=model.engine", "--minShapes=input_1:1x3x80x60",
-        "--optShapes=input_1:1x3x80x60", "--maxShapes=input_1:1x3x80x60", "--workspace=512", "--fp16",
-        "--buildOnly", "--dumpLayerInfo", "--verbose"]]
+    assert result.env == BuilderEnv(
+        "8.2.1", "10.2", "Nano", "5.3", "jetson", "NVIDIA Jetson Nano Developer Kit", "R32.7.1"
+    )
+    assert dev.calls() == [
+        [
+            "--onnx=model.onnx",
+            "--saveEngine=model.engine",
+            "--minShapes=input_1:1x3x80x60",
+            "--optShapes=input_1:1x3x80x60",
+            "--maxShapes=input_1:1x3x80x60",
+            "--workspace=512",
+            "--fp16",
+            "--buildOnly",
+            "--dumpLayerInfo",
+            "--verbose",
+        ]
+    ]
     assert result.output_order == GRAPH_OUTPUTS
 
 
@@ -67,10 +88,22 @@ def test_build_xavier_int8_dla_reordered_outputs(sshd, make_request, calib_cache
     assert env.compute_capability == "7.2" and env.gpu_name == "Xavier" and env.l4t == "R35.4.1"
     assert result.output_order == GRAPH_OUTPUTS[::-1]
     assert dev.calls()[-1] == [
-        "--onnx=model.onnx", "--saveEngine=model.engine", "--minShapes=input_1:4x3x80x60",
-        "--optShapes=input_1:4x3x80x60", "--maxShapes=input_1:4x3x80x60", "--memPoolSize=workspace:1024",
-        "--int8", "--fp16", "--calib=calib.cache", "--timingCacheFile=timing.cache", "--useDLACore=0",
-        "--allowGPUFallback", "--buildOnly", "--dumpLayerInfo", "--verbose"]
+        "--onnx=model.onnx",
+        "--saveEngine=model.engine",
+        "--minShapes=input_1:4x3x80x60",
+        "--optShapes=input_1:4x3x80x60",
+        "--maxShapes=input_1:4x3x80x60",
+        "--memPoolSize=workspace:1024",
+        "--int8",
+        "--fp16",
+        "--calib=calib.cache",
+        "--timingCacheFile=timing.cache",
+        "--useDLACore=0",
+        "--allowGPUFallback",
+        "--buildOnly",
+        "--dumpLayerInfo",
+        "--verbose",
+    ]
     lines = tc.read_text().splitlines()  # the uploaded cache was read and extended on the device
     assert "8.5.2 0000000000000000 fp16" in lines and any(ln.endswith(" int8") for ln in lines)
 
@@ -110,6 +143,8 @@ def test_ssh_build_overhead(sshd, device, make_request, tmp_path):
     t0 = time.perf_counter()
     subprocess.run(trtexec_argv(req, "10.3.0", str(device.trtexec)), capture_output=True, check=True, env=env)
     local_s = time.perf_counter() - t0
-    print(f"\nssh build {ssh_s * 1000:.0f} ms, local stand-in {local_s * 1000:.0f} ms, "
-          f"ssh adds {(ssh_s - local_s) * 1000:.0f} ms")
+    print(
+        f"\nssh build {ssh_s * 1000:.0f} ms, local stand-in {local_s * 1000:.0f} ms, "
+        f"ssh adds {(ssh_s - local_s) * 1000:.0f} ms"
+    )
     assert ssh_s < 5

@@ -2,6 +2,7 @@
 
 Own module, so its own sshd: rotating the host key must not disturb the other ssh tests.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The in-process TensorRT builder's call sequence, against stand-in ``tensorrt`` modules per API."""
+
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,7 @@ def fake_trt(monkeypatch):
         mod = make_fake_tensorrt(version, **kwargs)
         monkeypatch.setitem(sys.modules, "tensorrt", mod)
         return mod
+
     return install
 
 
@@ -59,8 +61,11 @@ def test_trt_82_api(fake_trt, make_request, tmp_path):
         ("Runtime",),
         ("deserialize_cuda_engine",),
         ("engine.num_bindings",),
-        *[c for i in range(4) for c in (("engine.binding_is_input", i),) + ((("engine.get_binding_name", i),)
-                                                                           if i else ())],
+        *[
+            c
+            for i in range(4)
+            for c in (("engine.binding_is_input", i),) + ((("engine.get_binding_name", i),) if i else ())
+        ],
         ("get_timing_cache",),
         ("timing_cache.serialize",),
     ]
@@ -91,8 +96,10 @@ def test_int8_with_cache_only_calibrator(fake_trt, make_request, calib_cache):
     calls = build_calls(trt)
     i = calls.index(("set_flag", "INT8"))
     assert calls[i - 1] == ("set_flag", "FP16")
-    assert calls[i + 1:i + 3] == [("config.int8_calibrator", "IInt8EntropyCalibrator2"),
-                                  ("set_calibration_profile", True)]
+    assert calls[i + 1 : i + 3] == [
+        ("config.int8_calibrator", "IInt8EntropyCalibrator2"),
+        ("set_calibration_profile", True),
+    ]
     assert ("calibrator.read_calibration_cache", calib_cache.stat().st_size) in calls
     assert ("set_memory_pool_limit", "WORKSPACE", 1024 * MIB) in calls  # 8.4+: memory pools
     assert "engine.get_tensor_mode" in call_names(trt)  # 8.5+: I/O tensor API
@@ -112,8 +119,11 @@ def test_dla(fake_trt, make_request):
     calls = build_calls(trt)
     assert ("set_shape", "input_1", (8, 3, 80, 60), (8, 3, 80, 60), (8, 3, 80, 60)) in calls
     i = calls.index(("config.default_device_type", "DLA"))
-    assert calls[i:i + 3] == [("config.default_device_type", "DLA"), ("config.DLA_core", 1),
-                              ("set_flag", "GPU_FALLBACK")]
+    assert calls[i : i + 3] == [
+        ("config.default_device_type", "DLA"),
+        ("config.DLA_core", 1),
+        ("set_flag", "GPU_FALLBACK"),
+    ]
     assert calls.index(("build_serialized_network",)) > i
 
 
@@ -158,6 +168,7 @@ def test_real_tensorrt_build(make_request, tmp_path):
 
 # --- timing cache made on another device (reference tensorrt-tools.md finding 2) ----------------------
 
+
 @pytest.fixture
 def tao2ds_warnings(caplog, monkeypatch):
     """Warnings tao2ds logged (log.setup() may have turned propagation off in this process)."""
@@ -166,16 +177,21 @@ def tao2ds_warnings(caplog, monkeypatch):
     return lambda: [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
-def test_timing_cache_from_another_device_is_replaced_by_a_fresh_one(fake_trt, make_request, tmp_path,
-                                                                     tao2ds_warnings):
+def test_timing_cache_from_another_device_is_replaced_by_a_fresh_one(
+    fake_trt, make_request, tmp_path, tao2ds_warnings
+):
     trt = fake_trt("10.3.0.26", timing_cache_mismatch=True)
     tc = tmp_path / "timing.cache"
     tc.write_bytes(b"made-on-orin-nx;")
     result = builder_for("10.3.0.26").build(make_request(timing_cache=tc))
     calls = build_calls(trt)
     i = calls.index(("create_timing_cache", b"made-on-orin-nx;"))
-    assert calls[i:i + 4] == [("create_timing_cache", b"made-on-orin-nx;"), ("set_timing_cache", False),
-                              ("create_timing_cache", b""), ("set_timing_cache", False)]
+    assert calls[i : i + 4] == [
+        ("create_timing_cache", b"made-on-orin-nx;"),
+        ("set_timing_cache", False),
+        ("create_timing_cache", b""),
+        ("set_timing_cache", False),
+    ]
     assert calls.index(("build_serialized_network",)) > i + 3
     assert result.output_order == GRAPH_OUTPUTS
     # the saved cache is the fresh one this build filled, not the refused bytes
@@ -198,6 +214,7 @@ def test_no_timing_cache_from_the_builder_leaves_the_file_alone(tmp_path, tao2ds
 
 # --- the stand-in reads the calibration cache header like TensorRT (findings 1 and 18) ---------------
 
+
 @pytest.mark.parametrize("version", ["8.2.1.8", "8.5.2.2", "10.3.0.26"])
 def test_cache_for_the_builders_version_is_used(fake_trt, make_request, calib_cache_for, version):
     trt = fake_trt(version)
@@ -205,12 +222,15 @@ def test_cache_for_the_builders_version_is_used(fake_trt, make_request, calib_ca
     assert "build_serialized_network" in call_names(trt)
 
 
-@pytest.mark.parametrize("version, header", [
-    ("10.3.0.26", "TRT-10300-EntropyCalibration2"),  # TAO Deploy's MAJOR*1000+... formula: wrong for 10.x
-    ("10.3.0.26", "TRT-100400-EntropyCalibration2"),  # another 10.x release
-    ("8.2.1.8", "TRT-8502-EntropyCalibration2"),
-    ("8.5.2.2", "TRT-8502-MinMaxCalibration"),  # another calibrator
-])
+@pytest.mark.parametrize(
+    "version, header",
+    [
+        ("10.3.0.26", "TRT-10300-EntropyCalibration2"),  # TAO Deploy's MAJOR*1000+... formula: wrong for 10.x
+        ("10.3.0.26", "TRT-100400-EntropyCalibration2"),  # another 10.x release
+        ("8.2.1.8", "TRT-8502-EntropyCalibration2"),
+        ("8.5.2.2", "TRT-8502-MinMaxCalibration"),  # another calibrator
+    ],
+)
 def test_cache_for_another_version_is_rejected(fake_trt, make_request, tmp_path, version, header):
     fake_trt(version)
     cache = tmp_path / "cal.bin"

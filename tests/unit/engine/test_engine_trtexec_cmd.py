@@ -1,4 +1,5 @@
 """trtexec command lines per TensorRT version, and reading the output order from its log."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,25 +9,58 @@ import pytest
 from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv
 from tao2ds.engine.types import EngineRequest
 
-REQ = EngineRequest(onnx=Path("m.onnx"), engine_out=Path("m.engine"), precision="fp16", input_name="input_1",
-                    input_chw=(3, 80, 60), batch_size=4, workspace_mib=1024, calib_cache=None, dla_core=None,
-                    timing_cache=Path("tc.bin"))
+REQ = EngineRequest(
+    onnx=Path("m.onnx"),
+    engine_out=Path("m.engine"),
+    precision="fp16",
+    input_name="input_1",
+    input_chw=(3, 80, 60),
+    batch_size=4,
+    workspace_mib=1024,
+    calib_cache=None,
+    dla_core=None,
+    timing_cache=Path("tc.bin"),
+)
 SHAPES = ["--minShapes=input_1:1x3x80x60", "--optShapes=input_1:4x3x80x60", "--maxShapes=input_1:4x3x80x60"]
 
 
 def test_trt_82_nano():
     assert trtexec_argv(REQ, "8.2.1") == [
-        "trtexec", "--onnx=m.onnx", "--saveEngine=m.engine", *SHAPES, "--workspace=1024", "--fp16",
-        "--timingCacheFile=tc.bin", "--buildOnly", "--dumpLayerInfo", "--verbose"]
+        "trtexec",
+        "--onnx=m.onnx",
+        "--saveEngine=m.engine",
+        *SHAPES,
+        "--workspace=1024",
+        "--fp16",
+        "--timingCacheFile=tc.bin",
+        "--buildOnly",
+        "--dumpLayerInfo",
+        "--verbose",
+    ]
 
 
 def test_trt_85_xavier_int8_dla():
-    req = EngineRequest(**{**REQ.__dict__, "precision": "int8", "calib_cache": Path("cal.bin"), "dla_core": 1})
+    req = EngineRequest(
+        **{**REQ.__dict__, "precision": "int8", "calib_cache": Path("cal.bin"), "dla_core": 1}
+    )
     assert trtexec_argv(req, "8.5.2", trtexec="/usr/src/tensorrt/bin/trtexec") == [
-        "/usr/src/tensorrt/bin/trtexec", "--onnx=m.onnx", "--saveEngine=m.engine",
-        "--minShapes=input_1:4x3x80x60", "--optShapes=input_1:4x3x80x60", "--maxShapes=input_1:4x3x80x60",
-        "--memPoolSize=workspace:1024", "--int8", "--fp16", "--calib=cal.bin", "--timingCacheFile=tc.bin",
-        "--useDLACore=1", "--allowGPUFallback", "--buildOnly", "--dumpLayerInfo", "--verbose"]
+        "/usr/src/tensorrt/bin/trtexec",
+        "--onnx=m.onnx",
+        "--saveEngine=m.engine",
+        "--minShapes=input_1:4x3x80x60",
+        "--optShapes=input_1:4x3x80x60",
+        "--maxShapes=input_1:4x3x80x60",
+        "--memPoolSize=workspace:1024",
+        "--int8",
+        "--fp16",
+        "--calib=cal.bin",
+        "--timingCacheFile=tc.bin",
+        "--useDLACore=1",
+        "--allowGPUFallback",
+        "--buildOnly",
+        "--dumpLayerInfo",
+        "--verbose",
+    ]
 
 
 def test_trt_86_and_103_skip_inference():
@@ -44,8 +78,12 @@ def test_trt_80_runs_one_inference_for_the_binding_lines():
 
 
 def test_fp32_and_qdq_int8():
-    fp32 = trtexec_argv(EngineRequest(**{**REQ.__dict__, "precision": "fp32", "timing_cache": None}), "10.3.0")
-    assert not any(a in fp32 for a in ("--fp16", "--int8")) and not any(a.startswith("--timing") for a in fp32)
+    fp32 = trtexec_argv(
+        EngineRequest(**{**REQ.__dict__, "precision": "fp32", "timing_cache": None}), "10.3.0"
+    )
+    assert not any(a in fp32 for a in ("--fp16", "--int8")) and not any(
+        a.startswith("--timing") for a in fp32
+    )
     qdq = trtexec_argv(EngineRequest(**{**REQ.__dict__, "precision": "int8"}), "10.3.0")
     assert "--int8" in qdq and not any(a.startswith("--calib") for a in qdq)
 
@@ -110,7 +148,10 @@ def test_output_order_from_created_binding_lines():
 
 def test_output_order_from_layer_info_bindings():
     assert parse_trtexec_output_order(LOG_103_LAYER_INFO, ["input_1"]) == [
-        "category/Softmax", "season/Softmax", "base_color/Softmax"]
+        "category/Softmax",
+        "season/Softmax",
+        "base_color/Softmax",
+    ]
 
 
 # TensorRT 10.x running inference: setUpInference (sampleInference.cpp v10.3.0 L96-125) logs
@@ -128,10 +169,16 @@ LOG_103_INFERENCE = """\
 
 def test_output_order_from_103_binding_lines():
     assert parse_trtexec_output_order(LOG_103_INFERENCE, ["input_1"]) == [
-        "category/Softmax", "season/Softmax", "base_color/Softmax"]
+        "category/Softmax",
+        "season/Softmax",
+        "base_color/Softmax",
+    ]
     # the input line is not an output, even without input_names
     assert parse_trtexec_output_order(LOG_103_INFERENCE) == [
-        "category/Softmax", "season/Softmax", "base_color/Softmax"]
+        "category/Softmax",
+        "season/Softmax",
+        "base_color/Softmax",
+    ]
 
 
 def test_output_order_absent():

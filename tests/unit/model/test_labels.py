@@ -27,7 +27,9 @@ def test_seed_graph_order_gives_the_seed_labels_file(seed_model):
     assert labels.tasks == ("season", "category", "base_color")
 
 
-@pytest.mark.parametrize("order", [["base_color", "category", "season"], ["category", "season", "base_color"]])
+@pytest.mark.parametrize(
+    "order", [["base_color", "category", "season"], ["category", "season", "base_color"]]
+)
 def test_lines_follow_graph_output_order_not_classmap(tmp_path, order):
     onnx = make_multitask_onnx(tmp_path / "m.onnx", COUNTS, order=order)
     cm = make_classmap(tmp_path / "c.json", SEED_CLASSES)
@@ -79,13 +81,16 @@ def test_class_count_mismatch(tmp_path):
         labels_from(onnx, make_classmap(tmp_path / "c.json", SEED_CLASSES))
 
 
-@pytest.mark.parametrize("bad,expect", [
-    ("Navy;Blue", "contains ';'"),
-    ("Navy\nBlue", "line break"),
-    ("x" * 128, "128 bytes"),
-    ("é" * 64, "128 bytes"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "bad,expect",
+    [
+        ("Navy;Blue", "contains ';'"),
+        ("Navy\nBlue", "line break"),
+        ("x" * 128, "128 bytes"),
+        ("é" * 64, "128 bytes"),
+        ("", "empty"),
+    ],
+)
 def test_bad_class_names(tmp_path, bad, expect):
     classes = {**SEED_CLASSES, "season": ["Fall", bad, "Summer", "Winter"]}
     with pytest.raises(ModelError, match=expect) as e:

@@ -1,4 +1,5 @@
 """Names from the model and classmap that would break nvinfer's ';'-separated, line-based files are refused."""
+
 import json
 
 import pytest
@@ -23,7 +24,11 @@ def test_class_name_refused_naming_file_and_name(tmp_path, bad, expect):
     with pytest.raises(ModelError, match=expect) as e:
         load_classmap(path)
     assert e.value.file == str(path) and e.value.value == bad
-    assert str(path) in str(e.value) and repr(bad) in str(e.value) and "class_mapping['season']['1']" in str(e.value)
+    assert (
+        str(path) in str(e.value)
+        and repr(bad) in str(e.value)
+        and "class_mapping['season']['1']" in str(e.value)
+    )
 
 
 @pytest.mark.parametrize("bad,expect", BAD_NAMES)
@@ -35,8 +40,12 @@ def test_task_name_refused(tmp_path, bad, expect):
 
 
 def test_duplicate_class_name_within_a_task(tmp_path):
-    path = make_classmap(tmp_path / "c.json", {**SEED_CLASSES, "season": ["Fall", "Spring", "Fall", "Winter"]})
-    with pytest.raises(ModelError, match=r"class_mapping\['season'\] names class 'Fall' twice \(indices 0 and 2\)") as e:
+    path = make_classmap(
+        tmp_path / "c.json", {**SEED_CLASSES, "season": ["Fall", "Spring", "Fall", "Winter"]}
+    )
+    with pytest.raises(
+        ModelError, match=r"class_mapping\['season'\] names class 'Fall' twice \(indices 0 and 2\)"
+    ) as e:
         load_classmap(path)
     assert e.value.file == str(path) and e.value.value == "Fall"
 
@@ -48,7 +57,9 @@ def test_same_class_name_in_two_tasks_is_fine(tmp_path):
 
 def test_tasks_list_names_a_task_missing_from_class_mapping(tmp_path):
     path = tmp_path / "c.json"
-    path.write_text(json.dumps({"tasks": ["season", "style"], "class_mapping": {"season": {"0": "Fall", "1": "Spring"}}}))
+    path.write_text(
+        json.dumps({"tasks": ["season", "style"], "class_mapping": {"season": {"0": "Fall", "1": "Spring"}}})
+    )
     with pytest.raises(ModelError, match="'tasks' names 'style', which class_mapping does not define") as e:
         load_classmap(path)
     assert e.value.file == str(path) and "class_mapping has: 'season'" in str(e.value)
@@ -67,8 +78,15 @@ def test_classmap_without_tasks_list_still_loads(tmp_path):
     assert load_classmap(path) == {"season": ["Fall", "Spring"]}
 
 
-@pytest.mark.parametrize("bad,expect", [("{task};x", "contains ';'"), ("{task}\nx", "line break"),
-                                        ("{task}\0x", "NUL"), ("{task}\rx", "line break")])
+@pytest.mark.parametrize(
+    "bad,expect",
+    [
+        ("{task};x", "contains ';'"),
+        ("{task}\nx", "line break"),
+        ("{task}\0x", "NUL"),
+        ("{task}\rx", "line break"),
+    ],
+)
 def test_output_name_refused(tmp_path, bad, expect):
     path = make_multitask_onnx(tmp_path / "m.onnx", {"season": 4}, name_fmt=bad)
     name = bad.format(task="season")
@@ -77,8 +95,10 @@ def test_output_name_refused(tmp_path, bad, expect):
     assert e.value.file == str(path) and e.value.value == name and repr(name) in str(e.value)
 
 
-@pytest.mark.parametrize("bad,expect", [("in;1", "contains ';'"), ("in\n1", "line break"), ("in\0001", "NUL"),
-                                        ("in,1", "contains ','")])
+@pytest.mark.parametrize(
+    "bad,expect",
+    [("in;1", "contains ';'"), ("in\n1", "line break"), ("in\0001", "NUL"), ("in,1", "contains ','")],
+)
 def test_input_name_refused(tmp_path, bad, expect):
     path = make_multitask_onnx(tmp_path / "m.onnx", {"season": 4}, input_name=bad)
     with pytest.raises(ModelError, match=f"graph input name .* {expect}") as e:
@@ -87,6 +107,8 @@ def test_input_name_refused(tmp_path, bad, expect):
 
 
 def test_ordinary_tensor_names_pass(tmp_path):
-    path = make_multitask_onnx(tmp_path / "m.onnx", {"season": 4}, input_name="input_1:0", name_fmt="{task}/Softmax:0")
+    path = make_multitask_onnx(
+        tmp_path / "m.onnx", {"season": 4}, input_name="input_1:0", name_fmt="{task}/Softmax:0"
+    )
     io = read_graph_io(path)
     assert io.input.name == "input_1:0" and [o.name for o in io.outputs] == ["season/Softmax:0"]

@@ -39,19 +39,29 @@ def test_spec_parser_reads_nested_repeated_fields():
 
 def test_multitask_defaults_to_caffe_with_imagenet_bgr_mean():
     pp = resolve(MULTITASK_SPEC)
-    assert (pp.mode, pp.net_scale_factor, pp.offsets, pp.model_color_format) == ("caffe", 1.0, (103.939, 116.779, 123.68), 1)
+    assert (pp.mode, pp.net_scale_factor, pp.offsets, pp.model_color_format) == (
+        "caffe",
+        1.0,
+        (103.939, 116.779, 123.68),
+        1,
+    )
     assert "default" in pp.source
 
 
 def test_caffe_image_mean_from_spec_in_bgr_order():
     pp = resolve(CAFFE_MEAN_SPEC)
-    assert pp.offsets == (100.0, 110.5, 120.25) and pp.model_color_format == 1 and pp.source == "training spec"
+    assert (
+        pp.offsets == (100.0, 110.5, 120.25) and pp.model_color_format == 1 and pp.source == "training spec"
+    )
 
 
-@pytest.mark.parametrize("mode,scale,offsets,color", [
-    ("torch", 0.017507, (123.675, 116.28, 103.53), 0),
-    ("tf", 0.0078, (127.5, 127.5, 127.5), 0),
-])
+@pytest.mark.parametrize(
+    "mode,scale,offsets,color",
+    [
+        ("torch", 0.017507, (123.675, 116.28, 103.53), 0),
+        ("tf", 0.0078, (127.5, 127.5, 127.5), 0),
+    ],
+)
 def test_seed_table_modes(mode, scale, offsets, color):
     pp = resolve(f'train_config {{ preprocess_mode: "{mode}" }}')
     assert (pp.net_scale_factor, pp.offsets, pp.model_color_format) == (scale, offsets, color)
@@ -66,7 +76,9 @@ def test_explicit_override_wins():
 
 def test_image_mean_with_non_caffe_mode_is_an_error():
     with pytest.raises(ModelError, match="caffe preprocessing only"):
-        resolve('train_config { preprocess_mode: "tf" image_mean { key: "b" value: 1 } image_mean { key: "g" value: 1 } image_mean { key: "r" value: 1 } }')
+        resolve(
+            'train_config { preprocess_mode: "tf" image_mean { key: "b" value: 1 } image_mean { key: "g" value: 1 } image_mean { key: "r" value: 1 } }'
+        )
 
 
 def test_color_format_must_fit_channels():

@@ -1,4 +1,5 @@
 """A host that would be an ssh option is refused before any process starts, wherever a device is described."""
+
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from tao2ds.remote.device import Device
 @pytest.fixture
 def no_process(monkeypatch):
     """Fail the test if anything tries to start a process."""
+
     def refuse(*args, **kwargs):
         pytest.fail(f"a process was started: {args!r}")
 
@@ -50,14 +52,27 @@ def test_device_refuses_an_option_as_host(no_process, evil, tmp_path):
 def test_launch_refuses_before_copying_or_running(no_process, evil, tmp_path, monkeypatch):
     """run.backend=deepstream-app / pyds on target.host: the ConfigError comes before the copy and the ssh call."""
     host, marker = evil
-    monkeypatch.setattr(shutil, "which", lambda name: None)  # no local deepstream-app: the remote path is taken
+    monkeypatch.setattr(
+        shutil, "which", lambda name: None
+    )  # no local deepstream-app: the remote path is taken
     build = tmp_path / "build" / "x86_dgpu"
     build.mkdir(parents=True)
-    target = {"name": "x86_dgpu", "host": host, "user": None, "port": 22, "ssh_key": None, "remote_dir": "tao2ds"}
+    target = {
+        "name": "x86_dgpu",
+        "host": host,
+        "user": None,
+        "port": 22,
+        "ssh_key": None,
+        "remote_dir": "tao2ds",
+    }
     with pytest.raises(ConfigError) as e:
         launch.run_deepstream_app(build, target, tmp_path / "kh")
     assert e.value.key == "target.host"
-    for field, value in [("user", "-oProxyCommand=x"), ("ssh_key", "-oProxyCommand=x"), ("remote_dir", "$(touch x)")]:
+    for field, value in [
+        ("user", "-oProxyCommand=x"),
+        ("ssh_key", "-oProxyCommand=x"),
+        ("remote_dir", "$(touch x)"),
+    ]:
         with pytest.raises(ConfigError) as e:
             launch.run_deepstream_app(build, {**target, "host": "jetson", field: value}, tmp_path / "kh")
         assert e.value.key == f"target.{field}"

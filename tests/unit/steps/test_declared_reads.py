@@ -6,6 +6,7 @@ step's declared inputs (and outside Python's and the system's own files) fails t
 undeclared read is a dependency doit cannot see, so an edit to that file would not rebuild.
 Reads done in C without Python's ``open`` (ONNX Runtime loading a model) are not seen here.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,21 @@ def _hook(event: str, args: tuple) -> None:
 
 sys.addaudithook(_hook)  # audit hooks cannot be removed; _READS is None outside the measured calls
 
-SYSTEM = tuple(os.path.abspath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr", "/proc", "/sys",
-                                              "/dev", "/etc", str(ROOT / "tao2ds"), str(ROOT / "conf")})
+SYSTEM = tuple(
+    os.path.abspath(p)
+    for p in {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        "/usr",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/etc",
+        str(ROOT / "tao2ds"),
+        str(ROOT / "conf"),
+    }
+)
 
 
 def plan(ctx) -> list:
@@ -45,35 +59,58 @@ def plan(ctx) -> list:
     for tb in ctx.targets:
         side = tb.layout.engine_sidecar if engine.builds_engine(ctx, tb) else None
         det = configs.detector(ctx, tb)
-        steps += [model.stage_model(ctx, tb), configs.media(ctx, tb), *([det] if det else []),
-                  engine.engine(ctx, tb), model.labels(ctx, tb, side), configs.nvinfer(ctx, tb),
-                  configs.appconfig(ctx, tb)]
+        steps += [
+            model.stage_model(ctx, tb),
+            configs.media(ctx, tb),
+            *([det] if det else []),
+            engine.engine(ctx, tb),
+            model.labels(ctx, tb, side),
+            configs.nvinfer(ctx, tb),
+            configs.appconfig(ctx, tb),
+        ]
         if ctx.int8:
             steps += [calibration.calibration_cache(ctx, tb), calibration.stage_qdq(ctx, tb)]
-        steps += [release.manifest(ctx, tb), release.lock(ctx, tb),
-                  release.bundle(ctx, tb, ROOT / "pipelines" / "pyds_app.py")]
+        steps += [
+            release.manifest(ctx, tb),
+            release.lock(ctx, tb),
+            release.bundle(ctx, tb, ROOT / "pipelines" / "pyds_app.py"),
+        ]
     return steps
 
 
-@pytest.mark.parametrize("overrides", [
-    ["target=jetson_orin", "precision=int8"],
-    ["target=x86_dgpu", "pipeline=detect_classify"],
-], ids=["int8-orin", "detect-classify"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["target=jetson_orin", "precision=int8"],
+        ["target=x86_dgpu", "pipeline=detect_classify"],
+    ],
+    ids=["int8-orin", "detect-classify"],
+)
 def test_every_step_reads_only_what_it_declares(tmp_path, monkeypatch, overrides):
     global _READS
     monkeypatch.chdir(ROOT)  # the sample's paths are relative to the project
     ctx = build_context([*overrides, f"build.dir={tmp_path / 'build'}", "cache.dir=null"], cache=None)
     undeclared = {}
     for step in plan(ctx):
-        allowed = {os.path.abspath(p) for p in [*step.input_files(), *step.output_files()]}  # own outputs: hashed
+        allowed = {
+            os.path.abspath(p) for p in [*step.input_files(), *step.output_files()]
+        }  # own outputs: hashed
         _READS = []
         try:
             step.run()
         finally:
             reads, _READS = _READS, None
         # a path gone after the step was the step's (or a library's) own temporary file
-        extra = sorted({r for r in reads if r not in allowed and not r.startswith(SYSTEM) and "/site-packages/" not in r
-                        and os.path.exists(r)})
+        extra = sorted(
+            {
+                r
+                for r in reads
+                if r not in allowed
+                and not r.startswith(SYSTEM)
+                and "/site-packages/" not in r
+                and os.path.exists(r)
+            }
+        )
         if extra:
             undeclared[step.label] = extra
         for out in step.output_files():
