@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
+from tao2ds.engine.key import sidecar_path
 
 COMMON = "_common"
 
@@ -98,7 +99,7 @@ class TargetLayout:
 
     @property
     def engine_sidecar(self) -> Path:
-        return self.engine.with_name(self.engine.name + ".json")
+        return sidecar_path(self.engine)
 
     @property
     def timing_cache(self) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-import hashlib
 import json
 import typing
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from tao2ds.config.schema import RootConfig
 from tao2ds.core.errors import ConfigError
+from tao2ds.core.fileio import sha256_file, write_text
+from tao2ds.core.records import digest
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
@@ -233,13 +234,15 @@ class ComposeCache:
 
     def _key(self, overrides: list[str]) -> str:
         if self._conf_digest is None:
-            h = hashlib.sha256()
-            for p in sorted(self.conf_dir.rglob("*.yaml")):
-                h.update(str(p.relative_to(self.conf_dir)).encode() + b"\0" + p.read_bytes() + b"\0")
-            for p in sorted(Path(__file__).parent.glob("*.py")):  # schema and composition code
-                h.update(p.read_bytes())
-            self._conf_digest = h.hexdigest()
-        return hashlib.sha256(json.dumps([self._conf_digest, overrides]).encode()).hexdigest()
+            conf = {
+                p.relative_to(self.conf_dir).as_posix(): sha256_file(p)
+                for p in sorted(self.conf_dir.rglob("*.yaml"))
+            }
+            code = {
+                p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))
+            }  # schema, composition
+            self._conf_digest = digest([conf, code])
+        return digest([self._conf_digest, overrides])
 
     def get(self, overrides: list[str]) -> Composed | None:
         data = self.entries.get(self._key(overrides))
@@ -258,7 +261,5 @@ class ComposeCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        from tao2ds.core.fileio import write_text
-
         write_text(self.path, json.dumps(self.entries))
         self.dirty = False

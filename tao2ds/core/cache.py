@@ -12,23 +12,13 @@ by re-hashing before it is used.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import sys
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
-from tao2ds.core import fileio
+from tao2ds.core import fileio, log
 
-
-def cache_key(kind: str, params: Any, input_hashes: Iterable[str]) -> str:
-    payload = json.dumps({"kind": kind, "params": params, "inputs": sorted(input_hashes)}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _log(msg: str) -> None:
-    print(f"tao2ds: {msg}", file=sys.stderr)
+logger = log.get(__name__)
 
 
 class _Remote:
@@ -93,7 +83,7 @@ class ArtifactCache:
                 return False
         for sha, dest in zip(entry["files"], targets):
             fileio.copy_file(self._local(self._object_rel(sha)), dest)
-        _log(f"{label}: restored from the artifact cache ({key[:12]})")
+        logger.info("%s: restored from the artifact cache (%s)", label, key[:12])
         return True
 
     def store(self, key: str, targets: Sequence[Path], kind: str) -> None:
@@ -127,15 +117,17 @@ class ArtifactCache:
         if local.is_file() and fileio.sha256_file(local) == sha:
             return True
         if local.is_file():
-            _log(
-                f"{label}: corrupted cache object {sha[:12]} (content does not match its hash); removed, rebuilding"
+            logger.warning(
+                "%s: corrupted cache object %s (content does not match its hash); removed, rebuilding",
+                label,
+                sha[:12],
             )
             local.unlink()
         if self.remote and self.remote.exists(self._object_rel(sha)):
             self.remote.get(self._object_rel(sha), local)
             if fileio.sha256_file(local) == sha:
                 return True
-            _log(f"{label}: corrupted remote cache object {sha[:12]}; not used, rebuilding")
+            logger.warning("%s: corrupted remote cache object %s; not used, rebuilding", label, sha[:12])
             local.unlink()
         return False
 

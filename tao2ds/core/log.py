@@ -2,14 +2,13 @@
 
 Progress and decision lines ("engine: building … because TensorRT 10.3.0 → 10.4.0", "restored
 from the artifact cache") are INFO; details are DEBUG. ``log.level`` in the config (default
-``info``) or ``TAO2DS_LOG=debug`` chooses how much is shown. Errors are not logged here: they are
+``info``) chooses how much is shown. Errors are not logged here: they are
 raised and printed once by ``tao2ds.core.report``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 ROOT = "tao2ds"
@@ -21,12 +20,10 @@ def get(name: str) -> logging.Logger:
     return logging.getLogger(name if name.startswith(ROOT) else f"{ROOT}.{name}")
 
 
-def setup(level: str | None = None) -> None:
-    """Attach the one stderr handler (idempotent) and set the level: argument, else
-    ``TAO2DS_LOG``, else INFO."""
+def setup(level: str) -> None:
+    """Attach the one stderr handler (idempotent) and set the level (``log.level``)."""
     root = logging.getLogger(ROOT)
-    chosen = (level or os.environ.get("TAO2DS_LOG") or "info").upper()
-    root.setLevel(getattr(logging, chosen, logging.INFO))
+    root.setLevel(level.upper())
     if not any(getattr(h, "_tao2ds", False) for h in root.handlers):
         handler = _LazyStderrHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))

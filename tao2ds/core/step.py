@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 from tao2ds.core import records
 
@@ -33,7 +33,6 @@ class Step:
     config: Mapping[str, str] = field(default_factory=dict)  # param keyword → config path
     doc: str = ""
     cacheable: bool = True  # outputs may be restored from the artifact cache
-    after: tuple[str, ...] = ()  # tasks that must run first without a file between them
 
     @property
     def label(self) -> str:
@@ -73,9 +72,6 @@ class Step:
             code=code,
         )
 
-    def describe(self) -> str:
-        return f"{self.label}: {self.doc}" if self.doc else self.label
-
 
 def CONFIG(path: str) -> dict[str, str]:
     """Field metadata naming the config path a step param comes from."""
@@ -89,8 +85,3 @@ def _files(spec: Mapping[str, InputSpec]) -> list[Path]:
             continue
         files.extend([Path(value)] if isinstance(value, (str, Path)) else [Path(v) for v in value])
     return files
-
-
-def optional(path: Optional[Path], present: bool) -> Optional[Path]:
-    """An input that exists only in some configurations (e.g. a calibration cache for int8)."""
-    return path if present else None

@@ -34,14 +34,19 @@ def report_build(layouts) -> None:
         )
 
 
-def run_action(fn: Callable[..., Any], **kwargs: Any):
-    """A doit action that reports a failure once, cleanly, and fails the task."""
+def action_result(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` for a doit action: its result, or False (the task fails) after the one reporter
+    has printed the error once."""
     try:
-        fn(**kwargs)
+        return fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the one reporter decides how to show it
         report(e)
         return False
-    return None
+
+
+def run_action(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """A pipeline as a doit action: it writes its own results, so doit keeps nothing."""
+    return False if action_result(fn, **kwargs) is False else None
 
 
 def reporting(task_creator: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,8 +15,8 @@ from typing import Any, Iterable, Optional
 
 from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
-from tao2ds.core.report import report
 from tao2ds.core.step import Step
+from tao2ds.doit_ext.report import action_result
 
 logger = log.get(__name__)
 RECORD = "record"  # the doit value the record is saved under
@@ -62,18 +62,18 @@ def run_step(step: Step, cache: Optional[tuple]) -> Any:
     """The action: restore the outputs from the artifact cache when the same work was done before
     (here, or on any machine sharing ``cache.remote``); otherwise run the step and store them.
     Returns the record for doit to keep, or False after reporting a failure."""
+    return action_result(_run_or_restore, step, cache)
+
+
+def _run_or_restore(step: Step, cache: Optional[tuple]) -> dict[str, Any]:
     code = code_digest()
-    try:
-        store = ArtifactCache(*cache) if cache and step.cacheable and step.outputs else None
-        key = step.record(code, with_outputs=False).key() if store else ""
-        if not (store and store.restore(key, step.output_files(), step.label)):
-            step.run()
-            if store:
-                store.store(key, step.output_files(), step.kind)
-        return {RECORD: step.record(code).to_json()}
-    except Exception as e:  # noqa: BLE001 - one reporter for every failure of a step
-        report(e)
-        return False
+    store = ArtifactCache(*cache) if cache and step.cacheable and step.outputs else None
+    key = step.record(code, with_outputs=False).key() if store else ""
+    if not (store and store.restore(key, step.output_files(), step.label)):
+        step.run()
+        if store:
+            store.store(key, step.output_files(), step.kind)
+    return {RECORD: step.record(code).to_json()}
 
 
 def task(
@@ -87,7 +87,6 @@ def task(
         "file_dep": [str(p) for p in step.input_files()],
         "targets": [str(p) for p in step.output_files()],
         "uptodate": [record_current(step), *extra_uptodate],
-        "task_dep": list(step.after),
         "meta": {"step": step, "cache": cache},
         "clean": True,
         **extra,

@@ -7,13 +7,12 @@ byte-identical sidecars and a rebuild can be explained field by field.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from tao2ds.core import fileio
+from tao2ds.core import fileio, records
 from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import short_version
 
@@ -47,23 +46,13 @@ def key_fields(
 
 
 def key_of_fields(fields: Mapping[str, Any]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The engine key: tao2ds's one canonical hash (``core.records.digest``) of the fields."""
+    return records.digest(fields)
 
 
-def engine_key(
-    onnx_sha256: str,
-    calib_cache_sha256: str | None,
-    precision: str,
-    batch_size: int,
-    workspace_mib: int,
-    dla_core: int | None,
-    env: BuilderEnv,
-) -> str:
-    """sha256 over the canonical JSON of :func:`key_fields`."""
-    return key_of_fields(
-        key_fields(onnx_sha256, calib_cache_sha256, precision, batch_size, workspace_mib, dla_core, env)
-    )
+def engine_key(*args: Any, **kwargs: Any) -> str:
+    """The key of :func:`key_fields` called with these arguments."""
+    return key_of_fields(key_fields(*args, **kwargs))
 
 
 def _show(v: Any) -> str:

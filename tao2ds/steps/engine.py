@@ -22,13 +22,11 @@ _PROBES: dict[tuple, Any] = {}  # one probe per builder and process: uptodate ch
 
 @dataclass(frozen=True)
 class EngineSpec:
+    """The engine's settings; its files are the step's inputs and outputs."""
+
     builder: str  # engine.builder
     target: Mapping[str, Any]  # resolved target config
     known_hosts: str
-    onnx: Path
-    calib_cache: Optional[Path]
-    engine: Path
-    model_json: Path
     precision: str
     batch_size: int
     workspace_mib: int
@@ -64,25 +62,12 @@ def _probe(builder) -> Any:
     return _PROBES[ident]
 
 
-def key_fields_for(spec: EngineSpec, env) -> dict[str, Any]:
-    from tao2ds.engine.key import key_fields
-
-    calib = fileio.sha256_file(spec.calib_cache) if spec.calib_cache else None
-    return key_fields(
-        fileio.sha256_file(spec.onnx),
-        calib,
-        spec.precision,
-        spec.batch_size,
-        spec.workspace_mib,
-        spec.dla_core,
-        env,
-    )
-
-
-def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str], str]:
+def engine_status(
+    spec: EngineSpec, onnx: Path, calib_cache: Optional[Path], engine: Path
+) -> tuple[Any, Any, dict[str, Any], list[str], str]:
     """(builder, env, key fields, reasons to rebuild, why this builder)."""
     from tao2ds.engine.compat import check_builder_matches_target
-    from tao2ds.engine.key import stale_reasons
+    from tao2ds.engine.key import key_fields, stale_reasons
 
     builder, why = chosen_builder(spec)
     env = _probe(builder)
@@ -90,25 +75,35 @@ def engine_status(spec: EngineSpec) -> tuple[Any, Any, dict[str, Any], list[str]
     check_builder_matches_target(
         env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"])
     )
-    fields = key_fields_for(spec, env)
-    return builder, env, fields, stale_reasons(spec.engine, fields), why
+    calib = fileio.sha256_file(calib_cache) if calib_cache else None
+    fields = key_fields(
+        fileio.sha256_file(onnx),
+        calib,
+        spec.precision,
+        spec.batch_size,
+        spec.workspace_mib,
+        spec.dla_core,
+        env,
+    )
+    return builder, env, fields, stale_reasons(engine, fields), why
 
 
 class engine_current:
     """doit uptodate: the engine exists and its sidecar key equals the key for the probed builder."""
 
     def __init__(self, step: Step):
-        self.spec = step.params["spec"]
+        self.step = step
 
     def __call__(self, task, values) -> bool:
         from tao2ds.core.errors import Tao2dsError
 
-        if not (
-            self.spec.onnx.is_file() and (self.spec.calib_cache is None or self.spec.calib_cache.is_file())
-        ):
+        if not all(p.is_file() for p in self.step.input_files()):
             return False
+        i = self.step.inputs
         try:
-            return not engine_status(self.spec)[3]
+            return not engine_status(
+                self.step.params["spec"], i["onnx"], i["calib_cache"], self.step.outputs["engine"]
+            )[3]
         except Tao2dsError:
             return False  # the action runs, meets the same problem and reports it cleanly
 
@@ -116,40 +111,39 @@ class engine_current:
 def build_engine(
     onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path, spec: EngineSpec
 ) -> None:
-    """The engine step: the files are the spec's (declared once, in ``engine_step``)."""
+    """Build (or restore from the cache) the engine when its key changed; write its sidecar."""
     from tao2ds.core.cache import ArtifactCache
-    from tao2ds.engine.key import key_of_fields, sidecar_path, write_sidecar
+    from tao2ds.engine.key import key_of_fields, write_sidecar
     from tao2ds.engine.types import EngineRequest
 
-    builder, env, fields, reasons, why = engine_status(spec)
+    builder, env, fields, reasons, why = engine_status(spec, onnx, calib_cache, engine)
     logger.info("engine: %s", why)
     if not reasons:
-        logger.info("engine: %s is up to date", spec.engine.name)
+        logger.info("engine: %s is up to date", engine.name)
         return
-    targets = [spec.engine, sidecar_path(spec.engine)]
     store = ArtifactCache(*spec.cache) if spec.cache else None
     key = key_of_fields(fields)
-    if store and store.restore(key, targets, f"engine {spec.engine.name}"):
+    if store and store.restore(key, [engine, sidecar], f"engine {engine.name}"):
         return
-    logger.info("engine: building %s with %s because %s", spec.engine.name, builder.name, "; ".join(reasons))
-    info = fileio.read_json(spec.model_json)
+    logger.info("engine: building %s with %s because %s", engine.name, builder.name, "; ".join(reasons))
+    info = fileio.read_json(model_json)
     req = EngineRequest(
-        onnx=spec.onnx,
-        engine_out=spec.engine,
+        onnx=onnx,
+        engine_out=engine,
         precision=spec.precision,
         input_name=info["input"]["name"],
         input_chw=tuple(info["infer_dims"]),
         batch_size=spec.batch_size,
         workspace_mib=spec.workspace_mib,
-        calib_cache=spec.calib_cache,
+        calib_cache=calib_cache,
         dla_core=spec.dla_core,
         timing_cache=spec.timing_cache,
     )
     with _session(builder):
         result = builder.build(req)
-    write_sidecar(spec.engine, fields, env, result.output_order)
+    write_sidecar(engine, fields, env, result.output_order)  # at ``sidecar`` (layout uses key.sidecar_path)
     if store:
-        store.store(key, targets, "engine")
+        store.store(key, [engine, sidecar], "engine")
 
 
 class _session:
@@ -177,10 +171,6 @@ def engine_spec(ctx, tb) -> EngineSpec:
         builder=str(cfg.engine.builder),
         target=tb.composed.to_dict()["target"],
         known_hosts=cfg.engine.known_hosts,
-        onnx=L.deployed_onnx,
-        calib_cache=L.calibration_cache if L.int8_route == "cache" else None,
-        engine=L.engine,
-        model_json=ctx.common.model_json,
         precision=L.precision,
         batch_size=cfg.model.batch_size,
         workspace_mib=cfg.engine.workspace_mib,
@@ -225,7 +215,7 @@ def say(text: str) -> None:
 
 
 def engine(ctx, tb) -> Step:
-    spec = engine_spec(ctx, tb)
+    spec, L = engine_spec(ctx, tb), tb.layout
     name, why = choice(spec)
     if not builds_engine(ctx, tb):
         return Step(
@@ -240,8 +230,12 @@ def engine(ctx, tb) -> Step:
         "engine",
         tb.name,
         build_engine,
-        inputs={"onnx": spec.onnx, "model_json": spec.model_json, "calib_cache": spec.calib_cache},
-        outputs={"engine": spec.engine, "sidecar": tb.layout.engine_sidecar},
+        inputs={
+            "onnx": L.deployed_onnx,
+            "model_json": ctx.common.model_json,
+            "calib_cache": L.calibration_cache if L.int8_route == "cache" else None,
+        },
+        outputs={"engine": L.engine, "sidecar": L.engine_sidecar},
         params={"spec": spec},
         cacheable=False,
         doc=f"engine via {name}",
