@@ -25,7 +25,7 @@ class ContactSheet:
             self.stride *= 2
 
     def _draw(self, frame, objects, tasks):
-        import cv2
+        import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
         img = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2BGR)
         scale = self.tile_width / img.shape[1]
@@ -55,7 +55,7 @@ class ContactSheet:
 
     def save(self, path: Path) -> None:
         import cv2
-        import numpy as np
+        import numpy as np  # deferred: not needed to plan a build
 
         if not self.tiles:
             return

@@ -26,7 +26,7 @@ class Frame:
 
 def _gst():
     try:
-        import gi
+        import gi  # optional: PyGObject, installed by scripts/setup.sh
 
         gi.require_version("Gst", "1.0")
         from gi.repository import Gst
@@ -54,7 +54,7 @@ def _description(uri: str, width: int, height: int, padding: bool) -> str:
 def decode(
     source: int, uri: str, width: int, height: int, padding: bool = False, max_frames: Optional[int] = None
 ) -> Iterator[Frame]:
-    import numpy as np
+    import numpy as np  # deferred: not needed to plan a build
 
     Gst = _gst()
     pipeline = Gst.parse_launch(_description(uri, width, height, padding))

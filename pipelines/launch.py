@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional
 
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.artifacts.results import format_summary
+from tao2ds.config.compose import RUNTIME_SECTIONS
 from tao2ds.core import fileio
 from tao2ds.core.errors import ConfigError, Tao2dsError
 from tao2ds.remote.device import Device
@@ -33,7 +34,6 @@ def choose_backend(requested: str) -> tuple[str, str]:
 
 
 def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
-    from tao2ds.config.compose import RUNTIME_SECTIONS
 
     target, run = cfg["target"], cfg["run"]
     build_cfg = {k: v for k, v in cfg.items() if k not in RUNTIME_SECTIONS}
@@ -41,7 +41,7 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     backend, why = choose_backend(str(run["backend"]))
     print(f"launch: backend {backend} ({why})")
     if backend == "reference":
-        from pipelines import reference
+        from pipelines import reference  # deferred: pipelines import GStreamer / ONNX Runtime
 
         det = (
             cfg["pipeline"]["detector"].get("detections")

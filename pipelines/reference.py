@@ -23,6 +23,7 @@ from tao2ds.core import fileio
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import NvinferSettings, read_nvinfer
+from tao2ds.deepstream.sources import resolve_uri
 from tao2ds.model.classifier_output import Attribute, parse_outputs
 from tao2ds.model.preprocess import preprocess_frame
 
@@ -31,7 +32,7 @@ class ReferenceClassifier:
     """ONNX Runtime with nvinfer's preprocessing and output parsing."""
 
     def __init__(self, settings: NvinferSettings, output_order: Sequence[str], onnx: Optional[Path] = None):
-        import onnxruntime as ort
+        import onnxruntime as ort  # deferred: heavy; only when running
 
         self.settings = settings
         opts = ort.SessionOptions()
@@ -47,7 +48,7 @@ class ReferenceClassifier:
         self.outputs = list(output_order)
 
     def infer(self, tensors) -> list[list]:
-        import numpy as np
+        import numpy as np  # deferred: not needed to plan a build
 
         probs = self.session.run(self.outputs, {self.input: np.stack(tensors)})
         return [[p[i] for p in probs] for i in range(len(tensors))]
@@ -99,9 +100,8 @@ def run(
     detections: Optional[Path] = None,
     config: Optional[dict] = None,
 ) -> dict[str, Any]:
-    from pipelines.annotate import ContactSheet
+    from pipelines.annotate import ContactSheet  # deferred: pipelines import GStreamer / ONNX Runtime
     from pipelines.frames import decode
-    from tao2ds.deepstream.sources import resolve_uri
 
     manifest = check_fresh(build_dir, config)
     art = manifest["artifacts"]

@@ -22,6 +22,7 @@ from tao2ds.core.errors import Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
+from tao2ds.model.preprocess import preprocess_frame
 
 
 def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
@@ -47,7 +48,7 @@ def evaluate(
     onnx: Optional[Path] = None,
     config: Optional[Mapping] = None,
 ) -> dict[str, Any]:
-    import cv2
+    import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
     manifest = check_fresh(build_dir, config)
     settings = read_nvinfer(build_dir / manifest["artifacts"]["nvinfer_config"])
@@ -66,7 +67,6 @@ def evaluate(
         for t in tasks:
             correct[t] += got.get(t) == row[t]
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
-    from tao2ds.model.preprocess import preprocess_frame
 
     for start in range(0, len(frames), 32):
         tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + 32]]

@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Optional
 
 from tao2ds.core import fileio
+from tao2ds.core.errors import Tao2dsError
+from tao2ds.engine.trtexec_cmd import trtexec_argv
+from tao2ds.engine.types import EngineRequest
+from tao2ds.remote.ssh import sh_command
 
 EPOCH = 946684800  # 2000-01-01: fixed, and not 0 (some tools warn on 1970 dates)
 EXECUTABLE = {"start.sh", "build_engine.sh", "pyds_app.py"}
@@ -63,10 +67,6 @@ def _member(name: str, size: int, mode: int) -> tarfile.TarInfo:
 def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
     """A script that builds the engine on the device with its own trtexec (the "ahead of time"
     route); None where trtexec's flags cannot express the build (e.g. TensorRT 11 fp16)."""
-    from tao2ds.core.errors import Tao2dsError
-    from tao2ds.engine.trtexec_cmd import trtexec_argv
-    from tao2ds.engine.types import EngineRequest
-    from tao2ds.remote.ssh import sh_command
 
     info = fileio.read_json(model_json)
     req = EngineRequest(

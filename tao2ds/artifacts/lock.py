@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from tao2ds import __version__
+from tao2ds.artifacts.manifest import MANIFEST
 from tao2ds.core import fileio, log, records
 from tao2ds.core.errors import LockMismatch
 
@@ -90,7 +91,6 @@ def environment_differences(lock: Mapping[str, Any]) -> list[str]:
 
 def output_differences(lock: Mapping[str, Any], target_dir: Path) -> list[str]:
     """After a locked rebuild: every reproducible output must have the locked bytes."""
-    from tao2ds.artifacts.manifest import MANIFEST
 
     manifest = fileio.read_json(target_dir / MANIFEST)
     names = {*manifest["outputs"], MANIFEST, *lock["outputs"]}

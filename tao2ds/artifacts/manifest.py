@@ -15,6 +15,7 @@ import yaml
 
 from tao2ds import __version__
 from tao2ds.core import fileio, records
+from tao2ds.core.errors import StaleBuildError
 from tao2ds.model.labels import Labels
 
 MANIFEST = "manifest.json"
@@ -74,7 +75,6 @@ def write_resolved_config(config: Mapping[str, Any], out: Path) -> None:
 
 
 def read_manifest(build_dir: Path) -> dict[str, Any]:
-    from tao2ds.core.errors import StaleBuildError
 
     path = build_dir / MANIFEST
     if not path.is_file():

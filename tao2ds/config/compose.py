@@ -126,7 +126,7 @@ def _convert(tp: Any, value: Any) -> Any:
 
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     """Compose one config (one target) and validate it against ``RootConfig``."""
-    from hydra import compose as hydra_compose
+    from hydra import compose as hydra_compose  # deferred: a cached compose skips Hydra entirely
     from hydra import initialize_config_dir
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 

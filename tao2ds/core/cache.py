@@ -25,7 +25,7 @@ class _Remote:
     """The few operations we need on an fsspec filesystem."""
 
     def __init__(self, url: str):
-        import fsspec
+        import fsspec  # deferred: only with cache.remote
 
         self.fs, root = fsspec.core.url_to_fs(url)
         self.root = root.rstrip("/")

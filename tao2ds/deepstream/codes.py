@@ -16,6 +16,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Optional
 
+from tao2ds.core.errors import CapabilityError
+
 
 def version_tuple(v: str) -> tuple[int, ...]:
     """'6.0.1' -> (6, 0, 1); non-numeric parts are ignored."""
@@ -153,7 +155,6 @@ def sink_type_problem(kind: str, platform: str, deepstream: str) -> Optional[str
 
 def sink_type(kind: str, platform: str, deepstream: str) -> SinkType:
     """[sinkN] type code for a sink kind on this platform and release (deepstream.md §2.2)."""
-    from tao2ds.core.errors import CapabilityError
 
     why = sink_type_problem(kind, platform, deepstream)
     if why is not None:

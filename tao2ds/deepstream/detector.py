@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
 from tao2ds.deepstream.codes import install_version, version_tuple
+from tao2ds.deepstream.keyfile import read_keyfile
 
 # nvinfer keys whose values are paths (gstnvinfer_property_parser.cpp get_absolute_file_path callers)
 PATH_KEYS = (
@@ -112,7 +113,6 @@ def foreign_release_paths(
 
 def read_detector_paths(path: str | Path) -> dict[str, list[tuple[str, str]]]:
     """The detector config parsed as nvinfer parses it (GKeyFile)."""
-    from tao2ds.deepstream.keyfile import read_keyfile
 
     return read_keyfile(path)
 

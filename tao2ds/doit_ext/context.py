@@ -14,7 +14,7 @@ def cli_overrides() -> list[str]:
 
     doit exposes only ``get_var``; the dict it fills is private, so it is read in this one place.
     """
-    from doit import doit_cmd
+    from doit import doit_cmd  # deferred: only under doit
 
     return [f"{k}={v}" for k, v in (doit_cmd._CMDLINE_VARS or {}).items()]
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+import tao2ds
 from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.step import Step
@@ -27,7 +28,6 @@ def code_digest() -> str:
     """Digest of the tao2ds sources: a new version of a step's code is a reason to rerun it
     (doit, unlike Ninja, does not notice changed actions by itself). Paths are relative so that
     clones elsewhere share cache keys."""
-    import tao2ds
 
     root = Path(tao2ds.__file__).parent
     files = {p.relative_to(root).as_posix(): fileio.sha256_file(p) for p in sorted(root.rglob("*.py"))}

@@ -46,8 +46,8 @@ def list_images(spec: str | Path) -> list[Path]:
 
 def load_rgb(path: Path, min_hw: Optional[tuple[int, int]] = None):
     """An RGB uint8 H×W×3 array; colour format and size problems are errors, not conversions."""
-    import cv2
-    import numpy as np
+    import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
+    import numpy as np  # deferred: not needed to plan a build
 
     data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data is not None and data.size else None

@@ -42,7 +42,7 @@ def _shape(value_info) -> tuple:
 
 
 def read_graph_io(path: str | Path) -> GraphIO:
-    import onnx
+    import onnx  # deferred: protobuf-heavy; only steps that read a graph need it
 
     try:
         model = onnx.load(str(path), load_external_data=False)

@@ -133,7 +133,7 @@ def spec_input_size(spec: Spec | None) -> tuple[int, int, int] | None:
 
 
 def _interpolation(scaling_filter: int) -> int:
-    import cv2
+    import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
     # nvinfer scaling-filter: 0 nearest, 1 bilinear, 2-5 higher-order (GPU cubic / VIC 5-tap ...),
     # 6 the platform default (bilinear is our closest stand-in)
@@ -145,7 +145,7 @@ def _interpolation(scaling_filter: int) -> int:
 def preprocess_frame(rgb, pp: Preprocessing):
     """RGB uint8 H×W×3 frame → C×H×W float32 network input, as nvinfer computes it."""
     import cv2
-    import numpy as np
+    import numpy as np  # deferred: not needed to plan a build
 
     _, h, w = pp.infer_dims
     resized = cv2.resize(rgb, (w, h), interpolation=_interpolation(pp.scaling_filter))

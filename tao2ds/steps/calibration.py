@@ -26,9 +26,9 @@ def run_calibration(
     out: Path,
 ) -> None:
     """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared)."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # deferred: only while calibrating
 
-    from tao2ds.calibration.collect import collect_ranges
+    from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
 
     pp = load_preprocessing(preprocessing_json)
     chosen = list(images)

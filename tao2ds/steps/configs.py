@@ -3,6 +3,7 @@ user's detector config (rebased), and the local media the app config points at."
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,25 +48,12 @@ class NvinferParams:
 
 def write_nvinfer_config(model_json: Path, preprocessing_json: Path, out: Path, p: NvinferParams) -> None:
     info = fileio.read_json(model_json)
+    fields = {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}  # NvinferInputs has the same names
     text = render_nvinfer_config(
         NvinferInputs(
             preprocessing=load_preprocessing(preprocessing_json),
-            labels_file=p.labels_file,
-            onnx_file=p.onnx_file,
-            engine_file=p.engine_file,
-            calib_file=p.calib_file,
             output_names=[o["name"] for o in info["outputs"]],
-            precision=p.precision,
-            batch_size=p.batch_size,
-            gpu_id=p.gpu_id,
-            gie_unique_id=p.gie_unique_id,
-            interval=p.interval,
-            classifier_threshold=p.classifier_threshold,
-            scaling_compute_hw=p.scaling_compute_hw,
-            secondary=p.secondary,
-            operate_on_gie_id=p.operate_on_gie_id,
-            operate_on_class_ids=p.operate_on_class_ids,
-            dla_core=p.dla_core,
+            **fields,
         ),
         header=HEADER,
     )

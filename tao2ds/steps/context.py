@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tao2ds.artifacts.layout import CommonLayout, TargetLayout
+from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
 from tao2ds.config.capabilities import check_capabilities
-from tao2ds.config.compose import ComposeCache, Composed, compose, split_targets
-from tao2ds.core.errors import InputError
+from tao2ds.config.compose import RUNTIME_SECTIONS, ComposeCache, Composed, compose, split_targets, validate
+from tao2ds.core.errors import InputError, LockMismatch
+from tao2ds.deepstream import sources as ds_sources
 
 COMPOSE_CACHE = Path(".tao2ds") / "compose-cache.json"
 
@@ -63,9 +65,6 @@ class RunContext:
 
 def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
     """Rebuild a lock's exact state: its config, after checking inputs and tools are the same."""
-    from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
-    from tao2ds.config.compose import RUNTIME_SECTIONS, validate
-    from tao2ds.core.errors import LockMismatch
 
     extra = [o for o in overrides if o.lstrip("+").split(".")[0] not in RUNTIME_SECTIONS]
     if extra:
@@ -115,7 +114,6 @@ def _check_inputs(cfg) -> None:
             raise InputError(
                 f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path
             )
-    from tao2ds.deepstream import sources as ds_sources
 
     for i, src in enumerate(cfg.pipeline.sources):
         if ds_sources.is_local(src.uri) and not ds_sources.local_files(src.uri):

@@ -13,7 +13,13 @@ from types import SimpleNamespace
 from typing import Any, Mapping, Optional
 
 from tao2ds.core import fileio, log, records
+from tao2ds.core.cache import ArtifactCache
+from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
+from tao2ds.engine.builders.choose import choose_builder
+from tao2ds.engine.compat import check_builder_matches_target
+from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
+from tao2ds.engine.types import EngineRequest
 
 logger = log.get(__name__)
 
@@ -50,7 +56,6 @@ def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
 
 
 def chosen_builder(spec: EngineSpec):
-    from tao2ds.engine.builders.choose import choose_builder
 
     return choose_builder(spec.builder, target_view(spec.target), known_hosts=Path(spec.known_hosts))
 
@@ -66,8 +71,6 @@ def engine_status(
     spec: EngineSpec, onnx: Path, calib_cache: Optional[Path], engine: Path
 ) -> tuple[Any, Any, dict[str, Any], list[str], str]:
     """(builder, env, key fields, reasons to rebuild, why this builder)."""
-    from tao2ds.engine.compat import check_builder_matches_target
-    from tao2ds.engine.key import key_fields, stale_reasons
 
     builder, why = chosen_builder(spec)
     env = _probe(builder)
@@ -95,7 +98,6 @@ class engine_current:
         self.step = step
 
     def __call__(self, task, values) -> bool:
-        from tao2ds.core.errors import Tao2dsError
 
         if not all(p.is_file() for p in self.step.input_files()):
             return False
@@ -112,9 +114,6 @@ def build_engine(
     onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path, spec: EngineSpec
 ) -> None:
     """Build (or restore from the cache) the engine when its key changed; write its sidecar."""
-    from tao2ds.core.cache import ArtifactCache
-    from tao2ds.engine.key import key_of_fields, write_sidecar
-    from tao2ds.engine.types import EngineRequest
 
     builder, env, fields, reasons, why = engine_status(spec, onnx, calib_cache, engine)
     logger.info("engine: %s", why)
