@@ -28,7 +28,15 @@ from tao2ds.core.records import digest
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
-RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log")  # where and how, not what: not recorded
+RUNTIME_SECTIONS = (
+    "build",
+    "run",
+    "verify",
+    "cache",
+    "log",
+    "profile",
+    "report",
+)  # where and how, not what: not recorded
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
