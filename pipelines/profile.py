@@ -3,7 +3,7 @@
 trtexec --loadEngine runs at the engine's batch (its opt = max profile point) on target.host over
 ssh (the engine is copied there first), or here when the local trtexec's TensorRT and GPU are the
 ones the engine was built for (``profile.where=auto|local|ssh``). Its performance summary is read
-per TensorRT version (``tao2ds.engine.perf``). With ``run.backend=deepstream-app`` deepstream-app
+per TensorRT version (``tao2ds.engine.perf``). With ``run.backend=deepstream_app`` deepstream-app
 also runs the whole pipeline and its ``**PERF`` lines go into the same file.
 
     results/profile.json       {"trtexec": {...}, "deepstream_app": {...}}
@@ -126,7 +126,9 @@ def profile_engine(build_dir: Path, manifest: Mapping[str, Any], cfg: Mapping[st
 def profile(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     build_cfg = {k: v for k, v in cfg.items() if k not in RUNTIME_SECTIONS}
     manifest = check_fresh(build_dir, build_cfg)
-    backend = str(cfg["run"]["backend"])
+    backend = str(cfg["run"]["backend"]).replace(
+        "_", "-"
+    )  # the config gives the enum's name (deepstream_app)
     result: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "target": manifest["target"],
@@ -139,7 +141,7 @@ def profile(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
             f"{build_dir} has no engine to profile: {manifest.get('engine_note') or 'none was built'}",
             key="engine.builder",
             hint="build one with engine.builder=ssh|trtexec|tensorrt, or profile the whole pipeline "
-            "with run.backend=deepstream-app",
+            "with run.backend=deepstream_app",
         )
     if backend == "deepstream-app":
         summary = run_deepstream_app(build_dir, cfg["target"], Path(cfg["engine"]["known_hosts"]))

@@ -57,7 +57,7 @@ def evaluate(
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
     rows = read_validation_csv(csv_path, tasks)
     correct = {t: 0 for t in tasks}
-    classes = {t: list(settings.labels.classes[i]) for i, t in enumerate(tasks)}
+    classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
     # per task: rows = the CSV's class, columns = the predicted class, then "none" (nothing passed the threshold)
     confusion = {t: [[0] * (len(classes[t]) + 1) for _ in classes[t]] for t in tasks}
     top1: list[list[int]] = []

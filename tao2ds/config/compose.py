@@ -128,6 +128,10 @@ def _convert(tp: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(tp):
         return from_plain(tp, value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(value, str) and value not in tp._value2member_map_ and value in tp.__members__:
+            return tp[
+                value
+            ]  # OmegaConf validates enum *names* (run.backend=deepstream_app → "deepstream-app")
         return tp(value)
     return value
 

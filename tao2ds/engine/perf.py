@@ -37,7 +37,7 @@ from tao2ds.core.errors import BuildError, VersionError
 from tao2ds.engine.trtexec_cmd import shape_spec
 from tao2ds.engine.versions import parse_version
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan)"
+_NUM = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan))"
 _PREFIX = re.compile(r"^\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] \[[A-Z]\] ")
 _TIMING = re.compile(
     rf"min = (?P<min>{_NUM}) ms, max = (?P<max>{_NUM}) ms, mean = (?P<mean>{_NUM}) ms, "
