@@ -243,7 +243,7 @@ def render_table(combos: Sequence[Combination]) -> str:
 # --- plots ---------------------------------------------------------------------------------------
 
 
-def _figure(w: float, h: float):
+def _figure(w: float, h: float, layout: str | None = "constrained"):
     try:
         from matplotlib.figure import Figure  # deferred: only the report draws
     except ImportError:
@@ -251,7 +251,7 @@ def _figure(w: float, h: float):
             "doit report draws its plots with matplotlib, which is not installed",
             hint="pip install -e '.[report]' (scripts/setup.sh installs it)",
         ) from None
-    return Figure(figsize=(w, h), dpi=100, layout="constrained")
+    return Figure(figsize=(w, h), dpi=100, layout=layout)
 
 
 def _png(fig) -> str:
@@ -306,8 +306,20 @@ def calibration_plot(calibration: Mapping[str, Any], histograms: Optional[Mappin
     hist = {t["name"]: t for t in (histograms or {}).get("tensors", [])}
     layers = pick_layers([n for n, _ in amax if n in hist], k)
     rows = 1 + (len(layers) + 1) // 2
-    fig = _figure(9, 2.6 * rows)
-    grid = fig.add_gridspec(rows, 2)
+    # fixed margins: constrained layout costs seconds on a figure this size
+    height = 2.0 + 2.4 * rows
+    fig = _figure(9, height, layout=None)
+    grid = fig.add_gridspec(
+        rows,
+        2,
+        height_ratios=[1.7] + [1] * (rows - 1),
+        left=0.08,
+        right=0.98,
+        top=1 - 0.35 / height,
+        bottom=0.35 / height,
+        hspace=0.75,
+        wspace=0.2,
+    )
     ax = fig.add_subplot(grid[0, :])
     ax.bar(range(len(amax)), [v for _, v in amax], color="#4477aa")
     ax.set_yscale("log")
@@ -323,8 +335,12 @@ def calibration_plot(calibration: Mapping[str, Any], histograms: Optional[Mappin
         counts = t["counts"]
         width = t["max"] / len(counts) if counts else 1.0
         a = fig.add_subplot(grid[1 + i // 2, i % 2])
-        a.bar([(j + 0.5) * width for j in range(len(counts))], counts, width=width, color="#999999")
+        # one artist for the whole histogram (a bar per bin is slow to draw); empty bins sit below the axis
+        a.stairs(
+            counts, [j * width for j in range(len(counts) + 1)], fill=True, color="#999999", baseline=0.5
+        )
         a.set_yscale("log")
+        a.set_ylim(bottom=0.8)
         a.axvline(chosen[name], color="#cc3311", linewidth=1.5, label=f"threshold {chosen[name]:.4g}")
         a.set_xlabel("|x|", fontsize=7)
         a.set_title(_short(name), fontsize=8)
@@ -397,7 +413,7 @@ def render_confusion(c: Combination) -> str:
     out = []
     for task, m in conf.items():
         alt = f"confusion matrix {task}, accuracy {acc.get(task, 0):.1%}"
-        out.append(_img(confusion_plot(task, m["classes"], m["matrix"]), alt))
+        out.append(_img(confusion_plot(task, m["classes"], m["matrix"]), alt, "plot confusion"))
     return "<div class='plots'>" + "".join(out) + "</div>"
 
 
@@ -476,9 +492,7 @@ def config_diff(a: Combination, b: Combination, kind: str) -> list[str]:
     )
 
 
-def render_diffs(combos: Sequence[Combination], baseline: Optional[str]) -> str:
-    if len(combos) < 2:
-        return "<p>only one combination: nothing to compare.</p>"
+def baseline_of(combos: Sequence[Combination], baseline: Optional[str]) -> Combination:
     names = [c.name for c in combos]
     if baseline is not None and baseline not in names:
         raise ConfigError(
@@ -487,7 +501,12 @@ def render_diffs(combos: Sequence[Combination], baseline: Optional[str]) -> str:
             value=baseline,
             hint="choose one of " + ", ".join(names),
         )
-    base = combos[names.index(baseline)] if baseline else combos[0]
+    return combos[names.index(baseline)] if baseline else combos[0]
+
+
+def render_diffs(combos: Sequence[Combination], base: Combination) -> str:
+    if len(combos) < 2:
+        return "<p>only one combination: nothing to compare.</p>"
     out = [f"<p>Each combination against <b>{html.escape(base.name)}</b> (<code>report.baseline</code>).</p>"]
     for c in combos:
         if c is base:
@@ -522,6 +541,7 @@ td.stale,p.stale{color:#a00}
 .cols{display:flex;gap:2em;flex-wrap:wrap}
 .plots{display:flex;gap:1em;flex-wrap:wrap}
 img.plot,img.sheet{max-width:100%;border:1px solid #ddd}
+img.confusion{max-width:480px}
 section.combination{border-top:2px solid #888;margin-top:2em}
 pre{background:#f8f8f8;padding:.5em;overflow-x:auto;font-size:12px}
 pre .add{color:#060}pre .del{color:#a00}pre .hunk{color:#55a}
@@ -531,7 +551,8 @@ pre .add{color:#060}pre .del{color:#a00}pre .hunk{color:#55a}
 def render_page(
     build_dir: Path, combos: Sequence[Combination], page_dir: Path, cfg_report: Mapping[str, Any]
 ) -> str:
-    k = int(cfg_report.get("histogram_layers", 4))
+    k = int(cfg_report["histogram_layers"])
+    base = baseline_of(combos, cfg_report.get("baseline"))
     cache: dict = {}
     sections = "".join(render_combination(c, build_dir, page_dir, k, cache) for c in combos)
     return (
@@ -543,7 +564,7 @@ def render_page(
         f"<title>tao2ds report: {html.escape(str(build_dir))}</title><style>{STYLE}</style></head><body>"
         f"<h1>tao2ds build report</h1><p>{len(combos)} combination(s) under <code>{html.escape(str(build_dir))}</code>.</p>"
         f"<h2>Combinations</h2>{render_table(combos)}"
-        f"<h2>Config differences</h2>{render_diffs(combos, cfg_report.get('baseline'))}"
+        f"<h2>Config differences</h2>{render_diffs(combos, base)}"
         f"<h2>Each combination</h2>{sections}</body></html>"
     )
 
@@ -558,6 +579,6 @@ def report(build_dir: Path, cfg: Mapping[str, Any]) -> Path:
             file=build_dir,
         )
     out = build_dir / REPORT_NAME
-    fileio.write_text(out, render_page(build_dir, combos, out.parent, cfg.get("report", {})))
+    fileio.write_text(out, render_page(build_dir, combos, out.parent, cfg["report"]))
     print(f"report: {out} ({len(combos)} combination(s): {', '.join(c.name for c in combos)})")
     return out
