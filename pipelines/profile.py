@@ -59,6 +59,8 @@ def choose_where(requested: str, target: Mapping[str, Any], built: Mapping[str, 
             return "local", f"the local trtexec ({trtexec}) matches the engine"
     if target.get("host"):
         return "ssh", f"on {target['host']} over ssh"
+    if requested == "ssh":
+        raise ConfigError("profile.where=ssh needs target.host", key="target.host")
     raise RunError(
         "nowhere to profile the engine: no local trtexec with TensorRT "
         f"{want[0]} on a compute {want[1]} {want[2]} GPU, and target.host is not set",

@@ -3,6 +3,7 @@ is copied there, trtexec --loadEngine runs at the engine's batch, and the perfor
 the emulated TensorRT version's layout) lands in results/profile.json and in the report."""
 
 import json
+import os
 import stat
 
 import pytest
@@ -114,3 +115,26 @@ def test_profile_without_an_engine_says_how_to_get_one(tmp_path):
     assert (
         proc.returncode != 0 and "no engine to profile" in proc.stderr and "engine.builder=ssh" in proc.stderr
     )
+
+
+def test_profile_here_when_the_local_trtexec_matches_the_engine(tmp_path, monkeypatch):
+    dev = make_device(tmp_path / "here", trt="10.3.0")  # a Tesla T4 (7.5) with TensorRT 10.3.0: x86_dgpu
+    monkeypatch.setenv("PATH", f"{dev.bin}:{os.environ['PATH']}")
+    monkeypatch.setenv("TAO2DS_PROBE_ROOT", str(dev.sysroot))
+    run = DoitRun(tmp_path)
+    args = ["target=x86_dgpu", "engine.builder=trtexec"]
+    run("build", *args)
+    proc = run("profile", *args, "profile.duration_s=1")
+    assert "the local trtexec" in proc.stdout
+    load = [c for c in dev.calls() if c[0].startswith("--loadEngine=")]
+    assert (
+        len(load) == 1
+        and load[0][0] == f"--loadEngine={run.build / 'x86_dgpu' / 'model.onnx_b1_gpu0_fp16.engine'}"
+    )
+    profile = json.loads((run.build / "x86_dgpu" / "results" / "profile.json").read_text())
+    assert profile["trtexec"]["where"] == "local" and profile["trtexec"][
+        "gpu_compute_median_ms"
+    ] == pytest.approx(0.15)
+
+    refused = run("profile", *args, "profile.where=ssh", check=False)  # no target.host to go to
+    assert refused.returncode != 0 and "target.host" in refused.stderr and "Traceback" not in refused.stderr
