@@ -229,11 +229,11 @@ def render_table(combos: Sequence[Combination]) -> str:
                 cells.append(f"<td>{text_html}</td>")
         rows.append(f"<tr class='combination' data-folder='{html.escape(c.name)}'>{''.join(cells)}</tr>")
     return (
-        "<table id='combinations'><thead><tr>"
+        "<div class='scroll'><table id='combinations'><thead><tr>"
         + head
         + "</tr></thead><tbody>"
         + "".join(rows)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
         + "<p class='note'>★ best value of the column (highest accuracy, agreement, throughput and FPS; "
         "lowest latency). Accuracy and agreement come from <code>doit verify</code>, device figures "
         "from <code>doit profile</code>; – means not measured.</p>"
@@ -455,6 +455,59 @@ def render_calibration(c: Combination, build_dir: Path, k: int, cache: dict) -> 
     return "<h4>Calibration</h4>" + cache[common]
 
 
+PROFILE_ROWS = (
+    ("latency_ms", "latency"),
+    ("gpu_compute_time_ms", "GPU compute"),
+    ("h2d_latency_ms", "H2D"),
+    ("d2h_latency_ms", "D2H"),
+    ("enqueue_time_ms", "enqueue"),
+)
+
+
+def render_profile(c: Combination) -> str:
+    t = _get(c.profile, "trtexec")
+    d = _get(c.profile, "deepstream_app")
+    if not t and not d:
+        return "<p class='missing'>not profiled: run <code>doit profile</code> for this combination.</p>"
+    out = []
+    if t:
+        s = t["summary"]
+        stats = sorted({k for key, _ in PROFILE_ROWS for k in (s.get(key) or {})}, key=_stat_order)
+        head = "".join(f"<th scope='col'>{html.escape(k)}</th>" for k in stats)
+        rows = "".join(
+            f"<tr><th scope='row'>{label} (ms)</th>"
+            + "".join(f"<td>{_fmt_opt(s[key].get(k))}</td>" for k in stats)
+            + "</tr>"
+            for key, label in PROFILE_ROWS
+            if s.get(key)
+        )
+        out.append(
+            f"<p>trtexec on {html.escape(str(t['where']))}, TensorRT {html.escape(str(s['trt_version']))}, "
+            f"batch {s['batch']}: {_fmt_opt(t['throughput_qps'])} qps = {_fmt_opt(t['images_per_s'])} images/s</p>"
+            f"<table class='kv profile'><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+    if d:
+        streams = ", ".join(f"{x['fps_avg']:.2f}" for x in d.get("per_stream", []))
+        out.append(
+            f"<p>deepstream-app on {html.escape(str(d['where']))}: {_fmt_opt(d['fps_avg'])} FPS average over "
+            f"{d['streams']} stream(s) ({streams}), {d['reports']} reports</p>"
+        )
+    return "".join(out)
+
+
+def _stat_order(k: str) -> tuple[int, float]:
+    fixed = {"min": 0, "median": 1, "mean": 2}
+    if k in fixed:
+        return fixed[k], 0.0
+    if k.startswith("p"):
+        return 3, float(k[1:].replace("_", "."))
+    return 4, 0.0  # max last
+
+
+def _fmt_opt(v: Any) -> str:
+    return "–" if v is None else _g(v)
+
+
 def render_combination(c: Combination, build_dir: Path, page_dir: Path, k: int, cache: dict) -> str:
     stale = ""
     if c.stale:
@@ -463,6 +516,7 @@ def render_combination(c: Combination, build_dir: Path, page_dir: Path, k: int, 
         f"<section class='combination' id='{_anchor(c)}'><h3>{html.escape(c.name)}</h3>{stale}"
         f"<div class='cols'><div><h4>Artifacts</h4>{render_artifacts(c, page_dir)}</div>"
         f"<div><h4>nvinfer</h4>{render_nvinfer(c)}</div></div>"
+        f"<h4>Speed (profile)</h4>{render_profile(c)}"
         f"<h4>Confusion matrices (verify)</h4>{render_confusion(c)}"
         f"<h4>Contact sheet</h4>{render_contact_sheet(c)}"
         f"{render_calibration(c, build_dir, k, cache)}</section>"
@@ -538,6 +592,7 @@ thead th{background:#f0f0f0;position:sticky;top:0}
 td.best{background:#d9f2d9;font-weight:bold}
 td.stale,p.stale{color:#a00}
 .note,.missing{color:#666;font-size:12px}
+.scroll{overflow-x:auto}
 .cols{display:flex;gap:2em;flex-wrap:wrap}
 .plots{display:flex;gap:1em;flex-wrap:wrap}
 img.plot,img.sheet{max-width:100%;border:1px solid #ddd}

@@ -73,6 +73,12 @@ def test_profile_over_ssh_writes_profile_json_and_reaches_the_report(orin_b4):
     run("report")
     page = (run.build / "report.html").read_text()
     assert f"{t['images_per_s']:.4g}" in page and f"{t['latency_p99_ms']:.4g}" in page
+    # the per-combination profile table: one row per timing line, min … p99 … max
+    assert "<th scope='row'>GPU compute (ms)</th>" in page
+    assert (
+        "<th scope='col'>p90</th><th scope='col'>p95</th><th scope='col'>p99</th><th scope='col'>max</th>"
+        in page
+    )
 
 
 def run_host(args):
