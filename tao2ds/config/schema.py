@@ -290,9 +290,8 @@ class ProfileWhere(_StrEnum):
 class ProfileConfig:
     """`doit profile`: trtexec --loadEngine on the device (or here, when this GPU matches)."""
 
-    where: ProfileWhere = (
-        ProfileWhere.auto
-    )  # auto: here if the local trtexec/GPU match the engine, else target.host
+    # auto: here when the local trtexec and GPU are the engine's, else on target.host over ssh
+    where: ProfileWhere = ProfileWhere.auto
     warmup_ms: int = 200  # trtexec --warmUp
     duration_s: int = 3  # trtexec --duration
     iterations: int = 10  # trtexec --iterations (a floor: trtexec runs at least this many)
