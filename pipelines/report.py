@@ -471,7 +471,7 @@ def render_profile(c: Combination) -> str:
         return "<p class='missing'>not profiled: run <code>doit profile</code> for this combination.</p>"
     out = []
     if t:
-        s = t["summary"]
+        s = t.get("summary") or {}
         stats = sorted({k for key, _ in PROFILE_ROWS for k in (s.get(key) or {})}, key=_stat_order)
         head = "".join(f"<th scope='col'>{html.escape(k)}</th>" for k in stats)
         rows = "".join(
@@ -482,15 +482,16 @@ def render_profile(c: Combination) -> str:
             if s.get(key)
         )
         out.append(
-            f"<p>trtexec on {html.escape(str(t['where']))}, TensorRT {html.escape(str(s['trt_version']))}, "
-            f"batch {s['batch']}: {_fmt_opt(t['throughput_qps'])} qps = {_fmt_opt(t['images_per_s'])} images/s</p>"
+            f"<p>trtexec on {html.escape(str(t.get('where')))}, TensorRT {html.escape(str(s.get('trt_version')))}, "
+            f"batch {s.get('batch')}: {_fmt_opt(t.get('throughput_qps'))} qps = "
+            f"{_fmt_opt(t.get('images_per_s'))} images/s</p>"
             f"<table class='kv profile'><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
     if d:
-        streams = ", ".join(f"{x['fps_avg']:.2f}" for x in d.get("per_stream", []))
+        streams = ", ".join(_fmt_opt(x.get("fps_avg")) for x in d.get("per_stream", []))
         out.append(
-            f"<p>deepstream-app on {html.escape(str(d['where']))}: {_fmt_opt(d['fps_avg'])} FPS average over "
-            f"{d['streams']} stream(s) ({streams}), {d['reports']} reports</p>"
+            f"<p>deepstream-app on {html.escape(str(d.get('where')))}: {_fmt_opt(d.get('fps_avg'))} FPS average "
+            f"over {d.get('streams')} stream(s) ({streams}), {d.get('reports')} reports</p>"
         )
     return "".join(out)
 

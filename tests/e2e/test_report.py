@@ -143,6 +143,24 @@ def test_report_baseline_must_be_a_build_folder(built):
     assert (run.build / "report.html").read_bytes() == before  # refused before anything was written
 
 
+def test_folders_are_found_at_any_depth_broken_ones_skipped_and_edits_shown_as_stale(built, tmp_path):
+    run, _ = built
+    root = tmp_path / "build"
+    shutil.copytree(run.build / "x86_dgpu", root / "a" / "b" / "x86_dgpu")
+    (root / "bad").mkdir(parents=True)
+    (root / "bad" / "manifest.json").write_text("{")  # not a manifest: skipped with a warning
+    (root / "_common").mkdir()
+    (root / "_common" / "manifest.json").write_text("{}")  # shared work, never a combination
+    combos = report.find_combinations(root)
+    assert [c.name for c in combos] == ["a/b/x86_dgpu"] and combos[0].stale == []
+    assert combos[0].verify["onnx"]["images"] == 300
+    labels = root / "a" / "b" / "x86_dgpu" / "labels.txt"
+    labels.write_text(labels.read_text() + "extra\n")
+    (stale,) = report.find_combinations(root)
+    assert any("labels.txt" in r for r in stale.stale)
+    assert "<td class='stale'" in report.render_table([stale])
+
+
 # --- the table's rules, on hand-made combinations ----------------------------------------------
 
 
