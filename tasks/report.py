@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.profile import profile
-from pipelines.report import report
 from tao2ds.doit_ext.context import current
 from tao2ds.doit_ext.report import run_action
+
+
+def _report(**kwargs):
+    from pipelines.report import report  # deferred: every doit run loads this module, few make a report
+
+    return report(**kwargs)
+
+
+def _profile(**kwargs):
+    from pipelines.profile import profile  # deferred: as above
+
+    return profile(**kwargs)
 
 
 def task_report():
@@ -15,7 +25,7 @@ def task_report():
     ctx = current()
     cfg = ctx.targets[0].composed.to_dict()
     return {
-        "actions": [(run_action, [report], {"build_dir": Path(ctx.cfg.build.dir), "cfg": cfg})],
+        "actions": [(run_action, [_report], {"build_dir": Path(ctx.cfg.build.dir), "cfg": cfg})],
         "uptodate": [False],
         "verbosity": 2,
     }
@@ -26,7 +36,9 @@ def task_profile():
     for tb in current().targets:
         yield {
             "name": tb.name,
-            "actions": [(run_action, [profile], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})],
+            "actions": [
+                (run_action, [_profile], {"build_dir": tb.layout.root, "cfg": tb.composed.to_dict()})
+            ],
             "task_dep": [f"manifest:{tb.name}"],
             "uptodate": [False],
             "verbosity": 2,
