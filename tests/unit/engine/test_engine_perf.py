@@ -123,7 +123,12 @@ def _standin(tmp_path: Path, version: str, *args: str) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize(
     "version,percentiles",
-    [("8.2.1", {"p99"}), ("8.5.2", {"p90", "p95", "p99"}), ("10.3.0", {"p90", "p95", "p99"})],
+    [
+        ("8.2.1", {"p99"}),
+        ("8.4.1", {"p99"}),
+        ("8.5.2", {"p90", "p95", "p99"}),
+        ("10.3.0", {"p90", "p95", "p99"}),
+    ],
 )
 def test_parser_reads_the_standin_of_each_version(tmp_path, multitask_onnx, version, percentiles):
     shapes = [f"--{k}Shapes=input_1:{b}x3x80x60" for k, b in (("min", 1), ("opt", 4), ("max", 4))]
