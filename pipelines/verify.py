@@ -57,6 +57,9 @@ def evaluate(
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
     rows = read_validation_csv(csv_path, tasks)
     correct = {t: 0 for t in tasks}
+    classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
+    # per task: rows = the CSV's class, columns = the predicted class, then "none" (nothing passed the threshold)
+    confusion = {t: [[0] * (len(classes[t]) + 1) for _ in classes[t]] for t in tasks}
     top1: list[list[int]] = []
     frames = []
     for row in rows:
@@ -66,6 +69,10 @@ def evaluate(
         got = {tasks[a.label_id]: a.label for a in attrs}
         for t in tasks:
             correct[t] += got.get(t) == row[t]
+            if row[t] in classes[t]:
+                pred = got.get(t)
+                col = classes[t].index(pred) if pred in classes[t] else len(classes[t])
+                confusion[t][classes[t].index(row[t])][col] += 1
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
 
     for start in range(0, len(frames), 32):
@@ -76,6 +83,7 @@ def evaluate(
     return {
         "images": n,
         "accuracy": {t: correct[t] / n for t in tasks},
+        "confusion": {t: {"classes": classes[t], "matrix": confusion[t]} for t in tasks},
         "top1": top1,
         "model": str(onnx or settings.onnx),
     }

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gir1.2-gst-rtsp-server-1.0
   openssh-client openssh-server rsync
+  chromium chromium-driver
 )
 
 missing=()
@@ -32,5 +33,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing Python dependencies into .venv"
-.venv/bin/python -m pip install -q -e '.[gst,test]'
+.venv/bin/python -m pip install -q -e '.[gst,test,report]'
 echo "setup: done. Use .venv/bin/doit (or 'source .venv/bin/activate')."

@@ -62,6 +62,11 @@ class CommonLayout:
     def qdq_onnx(self) -> Path:
         return self.root / "model.qdq.onnx"
 
+    @property
+    def calibration_histograms(self) -> Path:
+        """|x| histograms of every calibrated tensor, coarsened, for the report's calibration plot."""
+        return self.root / "calibration_histograms.json"
+
 
 @dataclass(frozen=True)
 class TargetLayout:

@@ -95,6 +95,11 @@ RANGES: dict[str, Range] = {
     "pipeline.sinks[*].bitrate": Range(lo=0, lo_open=True),
     "pipeline.sinks[*].rtsp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
     "pipeline.sinks[*].udp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
+    "profile.warmup_ms": Range(lo=0),
+    "profile.duration_s": Range(lo=0),
+    "profile.iterations": Range(lo=1),
+    "profile.timeout_s": Range(lo=1),
+    "report.histogram_layers": Range(0, 64),
 }
 
 

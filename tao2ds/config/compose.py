@@ -28,7 +28,8 @@ from tao2ds.core.records import digest
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
-RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log")  # where and how, not what: not recorded
+# where and how, not what: not recorded
+RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log", "profile", "report")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
@@ -120,6 +121,9 @@ def _convert(tp: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(tp):
         return from_plain(tp, value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        # OmegaConf validates enum *names*: run.backend=deepstream_app is the value "deepstream-app"
+        if isinstance(value, str) and value not in tp._value2member_map_ and value in tp.__members__:
+            return tp[value]
         return tp(value)
     return value
 

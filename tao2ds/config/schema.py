@@ -280,6 +280,32 @@ class CacheConfig:
     remote: Optional[str] = None
 
 
+class ProfileWhere(_StrEnum):
+    auto = "auto"
+    local = "local"
+    ssh = "ssh"
+
+
+@dataclass
+class ProfileConfig:
+    """`doit profile`: trtexec --loadEngine on the device (or here, when this GPU matches)."""
+
+    # auto: here when the local trtexec and GPU are the engine's, else on target.host over ssh
+    where: ProfileWhere = ProfileWhere.auto
+    warmup_ms: int = 200  # trtexec --warmUp
+    duration_s: int = 3  # trtexec --duration
+    iterations: int = 10  # trtexec --iterations (a floor: trtexec runs at least this many)
+    timeout_s: int = 600
+
+
+@dataclass
+class ReportConfig:
+    """`doit report`: one HTML page over every build folder under build.dir."""
+
+    baseline: Optional[str] = None  # the folder the config diffs compare against (default: the first)
+    histogram_layers: int = 4  # |x| histograms shown per calibration (input, then evenly spaced tensors)
+
+
 @dataclass
 class LogConfig:
     level: LogLevel = LogLevel.info  # info: decisions and progress; warning: quiet; debug: details
@@ -298,3 +324,5 @@ class RootConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    profile: ProfileConfig = field(default_factory=ProfileConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)

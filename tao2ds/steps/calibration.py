@@ -24,14 +24,17 @@ def run_calibration(
     percentile: float,
     batch_size: int,
     out: Path,
+    histograms_out: Path,
 ) -> None:
-    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared)."""
+    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared), and the
+    |x| histograms it came from (coarsened, for the report; they do not change the amax)."""
     from tqdm import tqdm  # deferred: only while calibrating
 
     from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
 
     pp = load_preprocessing(preprocessing_json)
     chosen = list(images)
+    histograms: list[dict] = []
     passes = 1 if method == "max" else 2
     with tqdm(
         total=len(chosen) * passes,
@@ -48,6 +51,7 @@ def run_calibration(
                 method,
                 percentile=percentile,
                 progress=bar.update,
+                on_histogram=lambda name, h: histograms.append(coarse_histogram(name, h)),
             )
         except ValueError as e:
             raise BuildError(f"calibration failed: {e}") from None
@@ -63,6 +67,22 @@ def run_calibration(
             "amax": [[name, value] for name, value in amax.items()],  # a list: keeps input-first graph order
         },
     )
+    fileio.write_json(
+        histograms_out,
+        {"method": method, "bins": PLOT_BINS, "tensors": histograms},  # empty for method=max (no histograms)
+    )
+
+
+PLOT_BINS = 128  # the 2048 calibration bins summed in groups of 16: enough to see where the threshold cuts
+
+
+def coarse_histogram(name: str, h) -> dict:
+    counts = h.counts.reshape(PLOT_BINS, -1).sum(axis=1) if len(h.counts) % PLOT_BINS == 0 else h.counts
+    return {
+        "name": name,
+        "max": float(h.amax),  # the histogram covers [0, max]
+        "counts": [int(c) for c in counts],
+    }
 
 
 def load_amax(calibration_json: Path) -> dict[str, float]:
@@ -118,7 +138,7 @@ def calibrate(ctx) -> Step:
             "preprocessing_json": c.preprocessing_json,
             "images": chosen_images(ctx),
         },
-        outputs={"out": c.calibration_json},
+        outputs={"out": c.calibration_json, "histograms_out": c.calibration_histograms},
         params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
         config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
         doc="calibration.json (per-tensor amax)",
