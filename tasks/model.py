@@ -8,8 +8,11 @@ from tao2ds.steps import model
 
 
 def task_analyze():
-    """Read the ONNX graph and classmap; check they belong together."""
+    """Read the ONNX graph and classmap; check they belong together (decrypting an ONNX .etlt first)."""
     ctx = current()
+    dec = model.decrypt(ctx)
+    if dec is not None:
+        yield task(dec, ctx.cache)
     yield task(model.analyze(ctx), ctx.cache)
 
 

@@ -86,7 +86,8 @@ def artifact_files(ctx, tb) -> list[Path]:
 def source_files(ctx, tb) -> list[Path]:
     """The user's inputs the build read: model, classmap, spec, detector, media, calibration images."""
     m = tb.cfg.model
-    files = [Path(m.onnx), Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
+    model_file = Path(m.etlt) if getattr(m, "etlt", None) else Path(m.onnx)
+    files = [model_file, Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
