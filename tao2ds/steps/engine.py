@@ -16,7 +16,7 @@ from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
-from tao2ds.engine.builders.choose import choose_builder
+from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
 from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
 from tao2ds.engine.types import EngineRequest
@@ -39,6 +39,7 @@ class EngineSpec:
     dla_core: Optional[int]
     timing_cache: Optional[Path]
     cache: Optional[tuple]
+    model_kind: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff" (artifacts.layout.model_kind)
 
 
 def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
@@ -56,7 +57,12 @@ def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
 
 
 def chosen_builder(spec: EngineSpec):
-
+    if spec.model_kind == "etlt-uff" and spec.builder == "auto":
+        return (
+            DeepStreamBuilder(),
+            "a UFF .etlt: nvinfer builds the engine from tlt-encoded-model at first start on the device "
+            "(or set engine.builder=tao_converter to build it there with tao-converter)",
+        )
     return choose_builder(spec.builder, target_view(spec.target), known_hosts=Path(spec.known_hosts))
 
 
@@ -176,6 +182,7 @@ def engine_spec(ctx, tb) -> EngineSpec:
         dla_core=cfg.engine.dla_core,
         timing_cache=L.timing_cache if cfg.engine.timing_cache else None,
         cache=ctx.cache,
+        model_kind=L.model_kind,
     )
 
 
@@ -205,7 +212,7 @@ def engine_note(ctx, tb) -> Optional[str]:
     L = tb.layout
     return (
         f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
-        f"{L.deployed_onnx.name} at first start on the device, into model-engine-file, and reuses it after"
+        f"{L.model_file.name} at first start on the device, into model-engine-file, and reuses it after"
     )
 
 
