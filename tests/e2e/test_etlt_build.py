@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 
 from tests.conftest import ROOT, DoitRun, have_gi
 from tests.etlt_factory import KEY, make_etlt, make_uff_etlt, need_codec
+from tests.fakes.device import FAKES, make_device
+from tests.fakes.sshd import sshd  # noqa: F401  (module-scoped real OpenSSH server)
 from tests.model_factory import SEED_CLASSES, make_classmap
 
 SAMPLE = ROOT / "samples" / "multitask_sample"
@@ -198,3 +201,46 @@ def test_onnx_etlt_wrong_key(onnx_etlt, tmp_path):
     assert proc.returncode != 0 and "wrong key or not a TAO .etlt" in out
     assert "wrong-key-0000" not in out and "Traceback" not in out
     assert not os.path.exists(run.build / "_common" / "decrypted.onnx")
+
+
+# --- engine.builder=tao_converter through doit, on the real loopback sshd ---------------------------
+
+
+def test_doit_build_with_tao_converter_on_the_nano(sshd, tmp_path):  # noqa: F811
+    dev = make_device(sshd.device.dir, trt="8.2.1", jetson="nano")
+    shutil.copy2(FAKES / "tao-converter", dev.bin / "tao-converter")
+    dev.set("fake_tao_converter_version", "v3.21.11_trt8.0_aarch64")
+    dev.set("fake_tao_key", KEY)
+    etlt = make_uff_etlt(tmp_path / "m" / "abc.etlt")
+    classmap = make_classmap(tmp_path / "m" / "classmap.json", SEED_CLASSES)
+    run = DoitRun(tmp_path / "work")
+    args = [
+        "target=jetson_nano",
+        "model.onnx=null",
+        f"model.etlt={etlt}",
+        f"model.classmap={classmap}",
+        "engine.builder=tao_converter",
+        f"target.host={sshd.host}",
+        f"target.port={sshd.port}",
+        f"target.user={sshd.user}",
+        f"target.ssh_key={sshd.user_key}",
+        f"engine.known_hosts={sshd.known_hosts}",
+        f"target.remote_dir={sshd.dir / 'remote'}",
+    ]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TAO2DS_MODEL_KEY", KEY)
+        first = run("build", *args)
+        second = run("build", *args)
+    d = run.build / "jetson_nano"
+    engine = d / "abc.etlt_b1_gpu0_fp16.engine"
+    assert json.loads(engine.read_bytes().split(b"\n", 1)[1])["tool"] == "tao-converter"
+    side = json.loads((d / (engine.name + ".json")).read_text())
+    assert side["env"]["trt_version"] == "8.2.1" and side["output_order"] == []
+    m = json.loads((d / "manifest.json").read_text())
+    assert m["artifacts"]["engine"] == engine.name and m["label_order_source"] == "uff-reversed"
+    assert (d / "labels.txt").read_text().startswith("Fall;Spring;Summer;Winter\n")
+    conv_calls = (dev.bin / "fake_tao_converter_calls.log").read_text().splitlines()
+    assert len(conv_calls) == 1 and run.executed(second) <= {"nvinfer:jetson_nano"}  # engine not rebuilt
+    assert sorted(files_with(tmp_path, KEY.encode())) == ["work/build/jetson_nano/config_infer_multitask.txt"]
+    assert not any(KEY in p.stdout + p.stderr for p in (first, second)) and KEY not in sshd.log
+    assert not any(KEY in line for line in conv_calls)
