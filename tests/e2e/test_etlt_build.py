@@ -160,28 +160,24 @@ def test_onnx_etlt_builds_calibrates_and_verifies_like_its_onnx(onnx_etlt):
     keyfile = tmp / "key.txt"
     keyfile.write_text(KEY + "\n")
     run = DoitRun(tmp / "work")
-    args = (
-        "model.onnx=null",
-        f"model.etlt={etlt}",
-        f"model.key_file={keyfile}",
+    model = ("model.onnx=null", f"model.etlt={etlt}", f"model.key_file={keyfile}")
+    int8 = (
         "target=jetson_orin",
         "precision=int8",
-    )
-    printed = [run("build", *args), run("verify", *args)]
+        "calibration.batches=1",
+    )  # one batch: the test is the route
+    printed = [run("build", *model, *int8), run("verify", *model)]  # verify: fp16 on x86_dgpu, all 300 images
     d = run.build / "jetson_orin"
     assert (d / "multitask.onnx").read_bytes() == (SAMPLE / "model.onnx").read_bytes()
     nv = (d / "config_infer_multitask.txt").read_text()
-    assert (
-        "onnx-file=multitask.onnx" in nv
-        and "tlt-model-key" not in nv
-        and "int8-calib-file=calibration.cache" in nv
-    )
-    report = json.loads((d / "results" / "verify" / "report.json").read_text())
+    assert "onnx-file=multitask.onnx" in nv and "tlt-model-key" not in nv
+    assert "int8-calib-file=calibration.cache" in nv
+    report = json.loads((run.build / "x86_dgpu" / "results" / "verify" / "report.json").read_text())
     assert all(a >= 0.95 for a in report["onnx"]["accuracy"].values()), report
     assert report["onnx"]["images"] == 300
 
     plain = DoitRun(tmp / "plain")
-    plain("build", "target=jetson_orin", "precision=int8")
+    plain("build", *int8)
     p = plain.build / "jetson_orin"
     for name in ("labels.txt", "calibration.cache"):
         assert (d / name).read_bytes() == (p / name).read_bytes(), name
