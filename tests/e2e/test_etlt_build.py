@@ -106,6 +106,7 @@ def test_key_is_only_in_the_nvinfer_config(uff):
         "work/build/jetson_nano/config_infer_multitask.txt",
     ]
     assert printed and not any(KEY in text for text in printed)
+    assert not files_with(ROOT / ".tao2ds", KEY.encode())  # the project's compose cache and known_hosts
     readme = tarfile.open(
         fileobj=io.BytesIO(gzip.decompress((run.build / "jetson_nano.tar.gz").read_bytes()))
     )
