@@ -175,3 +175,38 @@ def test_ssh_on_the_device(sshd, make_request, classmap, onnx_etlt):
     assert calls(dev)[-1][:5] == ["gen_trt_engine", "-m", "model.etlt", "-k", "<key>"]
     assert json.loads(req.engine_out.read_bytes().split(b"\n", 1)[1])["tool"] == "tao-deploy"
     assert KEY not in sshd.log and KEY not in result.log
+
+
+def test_choosing_the_tao_builders(tmp_path):
+    from types import SimpleNamespace
+
+    from tao2ds.core.errors import Tao2dsError
+    from tao2ds.engine.builders.choose import choose_builder
+    from tao2ds.engine.builders.tao_converter import TaoConverterBuilder
+
+    kh = tmp_path / "known_hosts"
+
+    def target(**kw):
+        base = dict(
+            host=None, user="nvidia", port=22, ssh_key=None, tensorrt="8.5.2", compute_capability="7.2"
+        )
+        return SimpleNamespace(**{**base, "platform": "jetson", "remote_dir": "tao2ds", **kw})
+
+    conv, why = choose_builder(
+        "tao_converter", target(host="xavier", tao_converter_path="/opt/tc"), known_hosts=kh
+    )
+    assert isinstance(conv, TaoConverterBuilder) and conv.converter == "/opt/tc" and "tao-converter" in why
+    with pytest.raises(Tao2dsError, match="needs target.host"):
+        choose_builder("tao_converter", target(), known_hosts=kh)
+    local, why = choose_builder("tao_deploy", target(tao_deploy={"where": "local"}), known_hosts=kh)
+    assert isinstance(local, TaoDeployBuilder) and local.where == "local" and "on this machine" in why
+    dock, why = choose_builder(
+        "tao_deploy", target(gpu_id=1, tao_deploy={"where": "docker", "image": IMAGE}), known_hosts=kh
+    )
+    assert (
+        dock.wrap("true", None, False)[:5] == ["docker", "run", "--rm", "--gpus", "device=1"] and IMAGE in why
+    )
+    remote, _ = choose_builder(
+        "tao_deploy", target(host="xavier", tao_deploy={"where": "ssh"}), known_hosts=kh
+    )
+    assert isinstance(remote, TaoDeploySshBuilder) and remote.host == "xavier"
