@@ -43,9 +43,8 @@ class EngineSpec:
     model_kind: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff" (artifacts.layout.model_kind)
     tao: Optional[Mapping[str, Any]] = None  # engine.tao_converter / engine.tao_deploy settings
     gpu_id: int = 0
-    key_env: Optional[str] = (
-        None  # where the .etlt key comes from (names only: the key is read at build time)
-    )
+    # where the .etlt key comes from (names only: the key itself is read at build time)
+    key_env: Optional[str] = None
     key_file: Optional[str] = None
 
 
