@@ -7,6 +7,14 @@ from tao2ds.doit_ext.step import task
 from tao2ds.steps import model
 
 
+def task_decrypt():
+    """model.etlt with an ONNX payload: decrypt it with NVIDIA's codec (the key is read, never recorded)."""
+    ctx = current()
+    dec = model.decrypt(ctx)
+    if dec is not None:
+        yield task(dec, ctx.cache)
+
+
 def task_analyze():
     """Read the ONNX graph and classmap; check they belong together."""
     ctx = current()

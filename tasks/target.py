@@ -28,7 +28,8 @@ def task_nvinfer():
     """The multitask model's nvinfer config."""
     ctx = current()
     for tb in ctx.targets:
-        yield task(configs.nvinfer(ctx, tb), ctx.cache)
+        extra = {"uptodate": [False]} if configs.rewrite_always(tb) else {}
+        yield task(configs.nvinfer(ctx, tb), ctx.cache, **extra)
 
 
 def task_appconfig():

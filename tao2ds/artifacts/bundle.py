@@ -53,6 +53,13 @@ def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
         )
     if engine_recipe:
         lines.append("To build the engine ahead of time on the device instead: ./build_engine.sh")
+    if manifest["artifacts"].get("etlt"):
+        lines += [
+            "",
+            f"The model is the encrypted TAO file {manifest['artifacts']['etlt']} (UFF inside). Its key is written in "
+            f"plain text in {manifest['artifacts']['nvinfer_config']} (tlt-model-key), because nvinfer reads it "
+            "from there: keep this bundle as private as the key itself.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -68,6 +75,8 @@ def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
     """A script that builds the engine on the device with its own trtexec (the "ahead of time"
     route); None where trtexec's flags cannot express the build (e.g. TensorRT 11 fp16)."""
 
+    if recipe.get("model_format") == "etlt-uff":
+        return None  # trtexec builds ONNX here; a UFF .etlt is built by nvinfer or tao-converter
     info = fileio.read_json(model_json)
     req = EngineRequest(
         onnx=Path(recipe["onnx"]),

@@ -29,6 +29,7 @@ from tao2ds.deepstream.codes import (
 )
 from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem
+from tao2ds.model.etlt import read_etlt_header
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
 
@@ -311,6 +312,8 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
         except CapabilityError as e:
             add(Problem(e.key or "pipeline.sinks", e.value, e.message, e.hint))
     out += _image_sequence_problems(cfg)
+    out += model_source_problems(cfg)
+    out += tao_builder_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
             add(
@@ -329,6 +332,143 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
                     cfg.pipeline.detector.gie_unique_id,
                     "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ",
                 )
+            )
+    return out
+
+
+# UFF parsers are in TensorRT up to 8.6 (NvUffParser.h at NVIDIA/TensorRT v8.6.1, gone at v9.1.0/v10.0.0)
+# and in nvinfer up to DeepStream 7.0 (UffModelParser in nvdsinfer_model_builder.h of DS 6.4/7.0, only
+# ONNX and custom parsers in 7.1); tao-tools.md §3.5.
+LAST_UFF_TENSORRT = (8, 6)
+LAST_UFF_DEEPSTREAM = (7, 0)
+
+
+def uff_supported(deepstream: str, tensorrt: str) -> bool:
+    return (
+        version_tuple(deepstream)[:2] <= LAST_UFF_DEEPSTREAM
+        and version_tuple(tensorrt)[:2] <= LAST_UFF_TENSORRT
+    )
+
+
+def etlt_kind(cfg: DictConfig) -> Optional[str]:
+    """ "uff" / "onnx" for model.etlt (by its header), None without one or when it is unreadable
+    (a missing or broken file is reported with the other inputs)."""
+    etlt = getattr(cfg.model, "etlt", None)
+    if not etlt or not Path(etlt).is_file():
+        return None
+    try:
+        return read_etlt_header(etlt).kind
+    except Exception:
+        return None
+
+
+def model_source_problems(cfg: DictConfig) -> list[Problem]:
+    """Exactly one of model.onnx / model.etlt; a UFF .etlt only where DeepStream can still build it."""
+    m, t = cfg.model, cfg.target
+    etlt = getattr(m, "etlt", None)
+    out: list[Problem] = []
+    if etlt and m.onnx:
+        out.append(
+            Problem(
+                "model.etlt",
+                etlt,
+                f"model.etlt={etlt} and model.onnx={m.onnx} are both set; give one model",
+                hint="add model.onnx=null when the model is an .etlt",
+            )
+        )
+    if not etlt and not m.onnx:
+        out.append(Problem("model.onnx", None, "no model: set model.onnx=<file> or model.etlt=<file>"))
+    if etlt_kind(cfg) != "uff":
+        return out
+    builder = str(cfg.engine.builder)
+    if not uff_supported(str(t.deepstream), str(t.tensorrt)):
+        out.append(
+            Problem(
+                "model.etlt",
+                etlt,
+                f"model.etlt={etlt} holds a UFF model, which {t.name} (DeepStream {t.deepstream}, TensorRT "
+                f"{t.tensorrt}) cannot build: UFF parsing ended with DeepStream 7.0 / TensorRT 8.6",
+                hint="build for a target with DeepStream <= 7.0 (e.g. jetson_nano, jetson_xavier), or re-export "
+                "the model as ONNX with TAO 5",
+            )
+        )
+    if str(cfg.precision.name) == "int8":
+        out.append(
+            Problem(
+                "precision",
+                "int8",
+                f"precision=int8 with a UFF .etlt: tao2ds has no graph to calibrate ({etlt} is UFF); "
+                "the only INT8 route is a calibration cache from TAO's own export (not yet supported here)",
+                hint="use precision=fp16",
+            )
+        )
+    if builder in ("tensorrt", "trtexec", "ssh", "tao_deploy"):
+        why = (
+            "TAO Deploy >= 6 cannot build UFF (parse_uff_model raises NotImplementedError)"
+            if builder == "tao_deploy"
+            else "tao2ds builds ONNX with it, and a UFF .etlt has no ONNX"
+        )
+        out.append(
+            Problem(
+                "engine.builder",
+                builder,
+                f"engine.builder={builder} cannot build a UFF .etlt: {why}",
+                hint="use engine.builder=deepstream (nvinfer builds it at first start) or "
+                "engine.builder=tao_converter (on the Jetson)",
+            )
+        )
+    return out
+
+
+def tao_builder_problems(cfg: DictConfig) -> list[Problem]:
+    """tao-converter: Jetson targets with TensorRT <= 8.6; TAO Deploy: where it runs must be reachable."""
+    builder, t = str(cfg.engine.builder), cfg.target
+    out: list[Problem] = []
+    if builder == "tao_converter":
+        # No tao-converter build for TensorRT 10 exists: the last are v5.1.0_jp6.0_aarch64 (TRT 8.6) and
+        # v5.1.0_8.6.3.1_x86; NVIDIA's docs keep it only for Jetson (deprecated on x86); tao-tools.md §2.3-§2.4.
+        jp = f"JetPack {t.jetpack}" if t.jetpack else "its JetPack"
+        if str(t.platform) != "jetson":
+            out.append(
+                Problem(
+                    "engine.builder",
+                    builder,
+                    f"engine.builder=tao_converter is for Jetson targets; {t.name} is {t.platform} "
+                    "(tao-converter is deprecated on x86)",
+                    hint="use engine.builder=tao_deploy, trtexec or ssh",
+                )
+            )
+        elif version_tuple(str(t.tensorrt))[:2] > LAST_UFF_TENSORRT:
+            out.append(
+                Problem(
+                    "engine.builder",
+                    builder,
+                    f"engine.builder=tao_converter: {t.name} runs {jp} with TensorRT {t.tensorrt}, and no "
+                    "tao-converter exists for TensorRT >= 9 (the last build is v5.1.0_jp6.0_aarch64, TensorRT 8.6)",
+                    hint="use engine.builder=ssh (the device's trtexec) or engine.builder=deepstream",
+                )
+            )
+        if not t.host:
+            out.append(
+                Problem(
+                    "target.host",
+                    None,
+                    "engine.builder=tao_converter runs on the Jetson over ssh and needs target.host",
+                )
+            )
+    if builder == "tao_deploy":
+        td = cfg.engine.tao_deploy
+        if str(td.where) == "docker" and not td.image:
+            out.append(
+                Problem(
+                    "engine.tao_deploy.image",
+                    None,
+                    "engine.tao_deploy.where=docker needs engine.tao_deploy.image (NVIDIA's TAO Deploy container)",
+                )
+            )
+        if str(td.where) == "ssh" and not t.host:
+            out.append(
+                Problem("target.host", None, "engine.tao_deploy.where=ssh needs target.host (the device)")
             )
     return out
 

@@ -135,6 +135,7 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
     _check_group_choices(overrides, conf_dir)
+    _refuse_secret_values(overrides)
     _register_schema()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
@@ -159,6 +160,26 @@ def validate(raw: DictConfig | Mapping) -> Composed:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
     OmegaConf.set_readonly(cfg, True)
     return Composed(cfg=cfg, target=str(cfg.target.name))
+
+
+SECRET_KEYS = ("model.key",)  # a secret as a config value would be written to config.yaml and the lock
+
+
+def _secret_error(key: str) -> ConfigError:
+    return ConfigError(
+        f"{key} cannot be given as a config value: Hydra would record the key in config.yaml",
+        key=key,
+        hint="export TAO2DS_MODEL_KEY=<key> (or the variable model.key_env names), or set "
+        "model.key_file=<file holding the key>",
+    )
+
+
+def _refuse_secret_values(overrides: Iterable[str]) -> None:
+    """``model.key=...`` is refused before Hydra sees it; the message never repeats the value."""
+    for ov in overrides:
+        key = ov.lstrip("+~").partition("=")[0]
+        if key in SECRET_KEYS:
+            raise _secret_error(key)
 
 
 def _register_schema() -> None:
@@ -190,6 +211,8 @@ def _unknown_choice(group: str, value: str, valid: list[str]) -> str:
 def _explain_omegaconf(e: BaseException, fallback: str) -> str:
     """Turn OmegaConf's errors into one line naming the key and what it accepts."""
     key = getattr(e, "full_key", None)
+    if str(key) in SECRET_KEYS:  # e.g. 'key:' in a model YAML file
+        return str(_secret_error(str(key)))
     if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and key:
         parent, _, leaf = str(key).rpartition(".")
         valid = _valid_keys(parent)

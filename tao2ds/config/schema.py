@@ -47,6 +47,8 @@ class EngineBuilderName(_StrEnum):
     trtexec = "trtexec"
     ssh = "ssh"
     deepstream = "deepstream"
+    tao_converter = "tao_converter"  # NVIDIA's tao-converter on a Jetson (TensorRT <= 8.6), over ssh
+    tao_deploy = "tao_deploy"  # TAO Deploy's multitask_classification gen_trt_engine
 
 
 class RunBackend(_StrEnum):
@@ -105,7 +107,15 @@ class ValidationSet:
 @dataclass
 class ModelConfig:
     name: str = "multitask"
-    onnx: str = "???"
+    onnx: Optional[str] = "???"  # null when the model comes as model.etlt
+    etlt: Optional[str] = None  # a TAO .etlt (encrypted UFF or ONNX payload); needs its key, see below
+    # The .etlt key never travels as a config value (config.yaml would record it; model.key is refused):
+    # it is read from this environment variable, or from key_file when that is set.
+    key_env: str = "TAO2DS_MODEL_KEY"
+    key_file: Optional[str] = None
+    codec_python: Optional[str] = (
+        None  # a Python with nvidia-eff-tao-encryption; None: .venv-codec, 3.12, 3.10
+    )
     classmap: str = "???"
     spec: Optional[str] = None
     classifier_threshold: float = 0.5
@@ -251,6 +261,29 @@ class CalibrationConfig:
     batches: Optional[int] = None  # None: every image, in whole batches
 
 
+class TaoDeployWhere(_StrEnum):
+    local = "local"  # multitask_classification on this machine's PATH
+    ssh = "ssh"  # on target.host, over the ssh path the ssh builder uses
+    docker = "docker"  # in NVIDIA's TAO Deploy container, the build folder mounted
+
+
+@dataclass
+class TaoConverterConfig:
+    """NVIDIA's tao-converter, run on the Jetson itself (tao-tools.md §2)."""
+
+    path: Optional[str] = None  # on the device; None: PATH, then ~/tao-converter
+
+
+@dataclass
+class TaoDeployConfig:
+    """TAO Deploy's ``multitask_classification gen_trt_engine`` (tao-tools.md §1.2)."""
+
+    where: TaoDeployWhere = TaoDeployWhere.local
+    command: str = "multitask_classification"
+    image: Optional[str] = None  # where=docker: the TAO Deploy container image (nvcr.io/nvidia/tao/...)
+    docker: str = "docker"  # where=docker: the docker client
+
+
 @dataclass
 class EngineConfig:
     builder: EngineBuilderName = EngineBuilderName.auto
@@ -260,6 +293,8 @@ class EngineConfig:
     timing_cache: bool = True
     scaling_compute_hw: int = 1  # 0 default, 1 GPU, 2 VIC (Jetson only)
     known_hosts: str = ".tao2ds/known_hosts"  # SSH host keys of the devices, pinned on first use
+    tao_converter: TaoConverterConfig = field(default_factory=TaoConverterConfig)
+    tao_deploy: TaoDeployConfig = field(default_factory=TaoDeployConfig)
 
 
 @dataclass

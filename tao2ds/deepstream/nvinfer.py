@@ -3,7 +3,7 @@ back with GKeyFile the way nvinfer reads it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -60,6 +60,10 @@ class NvinferInputs:
     operate_on_gie_id: Optional[int] = None
     operate_on_class_ids: Sequence[int] = ()
     dla_core: Optional[int] = None
+    # route 1 for a TAO .etlt with a UFF payload (DeepStream <= 7.0): tlt-encoded-model instead of onnx-file
+    etlt_file: Optional[str] = None
+    uff_input_blob: Optional[str] = None
+    model_key: Optional[str] = field(default=None, repr=False)  # the .etlt key: written only as tlt-model-key
 
 
 def _code(enum, value: Any, key: str):
@@ -87,7 +91,7 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
         ("offsets", list(pp.offsets) or None),
         ("model-color-format", _code(ModelColorFormat, pp.model_color_format, "model-color-format")),
         ("labelfile-path", i.labels_file),
-        ("onnx-file", i.onnx_file),
+        *_model_entries(i),
         ("model-engine-file", i.engine_file),
         ("int8-calib-file", i.calib_file),
         ("infer-dims", list(pp.infer_dims)),
@@ -112,6 +116,24 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
     if i.dla_core is not None:
         entries += [("enable-dla", 1), ("use-dla-core", i.dla_core)]
     return entries
+
+
+def _model_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
+    """``onnx-file``, or for a UFF .etlt the route-1 keys NVIDIA's multi_task sample used up to DeepStream
+    7.0: ``tlt-encoded-model``, ``tlt-model-key``, ``uff-input-blob-name``, ``uff-input-order`` (0 = NCHW)
+    (NVIDIA-AI-IOT/deepstream_tao_apps configs/multi_task_tlt/pgie_multi_task_tlt_config.txt @release/tlt3.0
+    16405b1; keys in gstnvinfer_property_parser.h, DS 6.0.1–9.1; deepstream.md key table). infer-dims and
+    output-blob-names are written as for ONNX."""
+    if i.etlt_file is None:
+        return [("onnx-file", i.onnx_file)]
+    if not i.model_key or not i.uff_input_blob:
+        raise ConfigError("a UFF .etlt needs its key and its UFF input node name", key="model.etlt")
+    return [
+        ("tlt-encoded-model", i.etlt_file),
+        ("tlt-model-key", i.model_key),
+        ("uff-input-blob-name", i.uff_input_blob),
+        ("uff-input-order", 0),
+    ]
 
 
 def render_nvinfer_config(i: NvinferInputs, header: Sequence[str] = ()) -> str:
@@ -142,6 +164,13 @@ def read_nvinfer(path: Path) -> NvinferSettings:
         return getter(g, key) if key in kf.get_keys(g)[0] else default
 
     base = path.parent
+    if "tlt-encoded-model" in kf.get_keys(g)[0]:
+        raise ConfigError(
+            f"{path} builds from a UFF .etlt (tlt-encoded-model): the CPU reference runner and doit verify "
+            "need an ONNX graph, which a UFF .etlt does not have",
+            file=path,
+            hint="run it on the device (run.backend=deepstream-app); verify an ONNX export of the same model",
+        )
     labels_path = base / kf.get_string(g, "labelfile-path")
     if not labels_path.is_file():
         raise ConfigError(f"{path}: labelfile-path {labels_path} does not exist")

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
+from tao2ds.artifacts.layout import source_onnx
 from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
 from tao2ds.core import fileio
 from tao2ds.core.errors import BuildError, ConfigError
@@ -128,13 +129,13 @@ def chosen_images(ctx) -> tuple[Path, ...]:
 
 
 def calibrate(ctx) -> Step:
-    c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
+    c, cal = ctx.common, ctx.targets[0].obj.calibration
     return Step(
         "calibrate",
         "scales",
         run_calibration,
         inputs={
-            "onnx": Path(m.onnx),
+            "onnx": source_onnx(ctx.cfg),
             "preprocessing_json": c.preprocessing_json,
             "images": chosen_images(ctx),
         },
@@ -151,7 +152,7 @@ def qdq(ctx) -> Step:
         "qdq",
         "qdq",
         write_qdq,
-        inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
+        inputs={"onnx": source_onnx(ctx.cfg), "calibration_json": c.calibration_json},
         outputs={"out": c.qdq_onnx},
         doc="Q/DQ ONNX (explicit quantization)",
     )

@@ -84,7 +84,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),
-        L.onnx,
+        L.etlt if L.uff else L.onnx,
         L.labels,
         L.nvinfer_config,
         L.app_config,
@@ -97,7 +97,8 @@ def artifact_files(ctx, tb) -> list[Path]:
 def source_files(ctx, tb) -> list[Path]:
     """The user's inputs the build read: model, classmap, spec, detector, media, calibration images."""
     m = tb.cfg.model
-    files = [Path(m.onnx), Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
+    model_file = Path(m.etlt) if getattr(m, "etlt", None) else Path(m.onnx)
+    files = [model_file, Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
@@ -110,7 +111,10 @@ def manifest(ctx, tb) -> Step:
     builds = engine.builds_engine(ctx, tb)
     rel = lambda p: Path(os.path.relpath(p, L.root)).as_posix()  # noqa: E731
     names = {
-        "onnx": rel(L.onnx),
+        "onnx": None if L.uff else rel(L.onnx),
+        "etlt": rel(L.etlt)
+        if L.uff
+        else None,  # a UFF .etlt: tlt-encoded-model (its key is in nvinfer_config)
         "labels": rel(L.labels),
         "nvinfer_config": rel(L.nvinfer_config),
         "app_config": rel(L.app_config),
@@ -178,6 +182,7 @@ def bundle(ctx, tb, pyds_app: Path) -> Step:
     L, cfg = tb.layout, tb.cfg
     recipe = {
         "onnx": L.deployed_onnx.name,
+        "model_format": L.model_kind,
         "engine": L.engine.name,
         "precision": L.precision,
         "batch_size": cfg.model.batch_size,

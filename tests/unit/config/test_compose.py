@@ -20,7 +20,10 @@ def test_defaults_compose_to_x86_fp16_sample():
         ("model.threshold=0.3", "unknown config key 'model.threshold'"),
         ("+model.foo=1", "unknown config key 'model.foo'"),
         ("model.batch_size=many", "invalid value for 'model.batch_size'"),
-        ("engine.builder=docker", "expected one of [auto, tensorrt, trtexec, ssh, deepstream]"),
+        (
+            "engine.builder=docker",
+            "expected one of [auto, tensorrt, trtexec, ssh, deepstream, tao_converter, tao_deploy]",
+        ),
         ("pipeline.sinks.0.kind=tv", "pipeline.sinks[0].kind"),
     ],
 )
