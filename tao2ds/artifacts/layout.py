@@ -37,6 +37,8 @@ def stale_files(root: Path, listed: Iterable[str]) -> list[Path]:
             if rel not in keep and not name.startswith(".tao2ds"):
                 stale.append(root / rel)
     return sorted(stale)
+
+
 DECRYPTED_ONNX = "decrypted.onnx"
 
 
@@ -87,6 +89,7 @@ class CommonLayout:
     def calibration_histograms(self) -> Path:
         """|x| histograms of every calibrated tensor, coarsened, for the report's calibration plot."""
         return self.root / "calibration_histograms.json"
+
     def decrypted_onnx(self) -> Path:
         """The ONNX payload of model.etlt, decrypted (only for an ONNX .etlt)."""
         return self.root / DECRYPTED_ONNX
