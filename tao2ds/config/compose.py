@@ -24,6 +24,7 @@ from tao2ds.config.schema import RootConfig
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
+from tao2ds.deepstream import releases
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
@@ -151,10 +152,24 @@ def validate(raw: DictConfig | Mapping) -> Composed:
         plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
         cfg = OmegaConf.merge(schema, plain)  # re-checks keys a '+key=' override slipped past Hydra
         OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        derive_target_versions(cfg)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
     OmegaConf.set_readonly(cfg, True)
     return Composed(cfg=cfg, target=str(cfg.target.name))
+
+
+def derive_target_versions(cfg: DictConfig) -> None:
+    """Fill target.deepstream / tensorrt / cuda / python / jetpack / l4t from the release table
+    (``deepstream.releases``), refusing a release the hardware cannot run or a hand-set version the
+    release does not ship; the composed config (and the target's config.yaml) then shows them."""
+    t = cfg.target
+    given = {k: (None if t[k] is None else str(t[k])) for k in releases.DERIVED_KEYS}
+    derived = releases.resolve_target(
+        str(t.name), str(t.platform), str(t.gpu.compute_capability), t.deepstream, given
+    )
+    for key, value in derived.items():
+        t[key] = value
 
 
 def _register_schema() -> None:
@@ -239,8 +254,9 @@ class ComposeCache:
                 for p in sorted(self.conf_dir.rglob("*.yaml"))
             }
             code = {
-                p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))
-            }  # schema, composition
+                p.name: sha256_file(p)
+                for p in [*sorted(Path(__file__).parent.glob("*.py")), Path(releases.__file__)]
+            }  # schema, composition, the release table versions are derived from
             self._conf_digest = digest([conf, code])
         return digest([self._conf_digest, overrides])
 
