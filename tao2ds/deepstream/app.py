@@ -20,6 +20,7 @@ from tao2ds.deepstream.codes import (
     sink_type_problem,
 )
 from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
+from tao2ds.deepstream.releases import check_known_keys
 from tao2ds.deepstream.sources import is_rtsp
 from tao2ds.deepstream.tracker import TRACKER_CONFIG_FILE
 
@@ -341,6 +342,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
     for n, sink in enumerate(p["sinks"]):
         groups.append((f"sink{n}", _sink_group(sink, i, mem, ports[n])))
     groups.append(("tests", [("file-loop", bool(p["file_loop"]))]))
+    check_known_keys(groups, i.deepstream, "deepstream-app")
     return groups
 
 

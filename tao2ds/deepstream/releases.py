@@ -54,7 +54,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
-from tao2ds.core.errors import CapabilityError, VersionError
+from tao2ds.core.errors import CapabilityError, ConfigError, VersionError
 
 PLATFORMS = ("jetson", "dgpu")
 
@@ -701,3 +701,54 @@ def resolve_target(
             )
         out[key] = value
     return out
+
+
+def implicit_int8_removed(tensorrt: str) -> bool:
+    """TensorRT 11 removed implicit INT8 (calibrators, --int8/--calib; engine.versions)."""
+    return version_key(tensorrt)[0] >= 11
+
+
+def int8_route(release: Optional[Release], tensorrt: str, requested: str = "auto") -> str:
+    """'cache' (int8-calib-file) or 'qdq' (Q/DQ ONNX) for this release and TensorRT.
+
+    auto: the calibration cache while TensorRT still has implicit INT8 (every release in the table
+    ships 10.x), the Q/DQ model once it does not. An explicit route must be one the release lists."""
+    if requested in (None, "", "auto"):
+        return "qdq" if implicit_int8_removed(tensorrt) else "cache"
+    if requested == "cache" and implicit_int8_removed(tensorrt):
+        raise CapabilityError(
+            f"precision.int8_route=cache: TensorRT {tensorrt} removed implicit INT8 calibration",
+            key="precision.int8_route",
+            value=requested,
+            hint="use precision.int8_route=qdq (or auto)",
+        )
+    if release is not None and requested not in release.int8_routes:
+        raise CapabilityError(
+            f"precision.int8_route={requested}: DeepStream {release.version} has INT8 route(s) "
+            f"{', '.join(release.int8_routes)}",
+            key="precision.int8_route",
+            value=requested,
+        )
+    return requested
+
+
+def strongly_typed(release: Optional[Release], route: Optional[str]) -> bool:
+    """nvinfer builds the Q/DQ model strongly typed where the release parses ``strongly-typed``."""
+    return route == "qdq" and release is not None and "strongly-typed" in release.nvinfer_keys
+
+
+def check_known_keys(groups, deepstream: str, what: str) -> None:
+    """Refuse to write a key the release's parser does not know (``releases``: nvinfer_keys /
+    app_keys), so a config never relies on a key the device ignores ("Unknown or legacy key")."""
+    release = get(deepstream)
+    for group, entries in groups:
+        known = release.nvinfer_keys if what == "nvinfer" else release.app_keys(group)
+        unknown = [k for k, v in entries if v is not None and k not in known]
+        if unknown:
+            raise ConfigError(
+                f"the {what} config for DeepStream {release.version} would contain [{group}] "
+                f"{', '.join(unknown)}, which that release does not know",
+                key="target.deepstream",
+                value=release.version,
+                hint="choose a release that has the key (tao2ds/deepstream/releases.py) or drop the setting",
+            )
