@@ -21,10 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from tao2ds.config.schema import RootConfig
+from tao2ds.core import log
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
 from tao2ds.deepstream import releases
+
+logger = log.get(__name__)
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
@@ -165,9 +168,12 @@ def derive_target_versions(cfg: DictConfig) -> None:
     release does not ship; the composed config (and the target's config.yaml) then shows them."""
     t = cfg.target
     given = {k: (None if t[k] is None else str(t[k])) for k in releases.DERIVED_KEYS}
+    warnings: list[str] = []
     derived = releases.resolve_target(
-        str(t.name), str(t.platform), str(t.gpu.compute_capability), t.deepstream, given
+        str(t.name), str(t.platform), str(t.gpu.compute_capability), t.deepstream, given, warnings
     )
+    for message in warnings:
+        logger.warning("%s", message)
     for key, value in derived.items():
         t[key] = value
 

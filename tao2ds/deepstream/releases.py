@@ -620,14 +620,17 @@ def resolve_target(
     compute_capability: str,
     deepstream: Optional[str],
     given: Mapping[str, Optional[str]],
+    warnings: Optional[list] = None,
 ) -> dict[str, Optional[str]]:
     """The target's DeepStream release and the versions that come with it on this hardware.
 
     ``deepstream`` None picks the newest release in the table that runs the hardware. A version the
-    user set (``given``: target.tensorrt, .cuda, .python, .jetpack, .l4t) is kept when it has the
-    table's major.minor (a patch-level update of the same release, e.g. JetPack 4.6.4 for 4.6.1) and
-    refused otherwise, naming the releases that do ship it. Raises CapabilityError naming what is
-    possible when the hardware is unknown or the release cannot run on it."""
+    user set (``given``: target.tensorrt, .cuda, .python, .jetpack, .l4t) is kept: silently when it
+    has the table's major.minor (a patch-level update of the same release, e.g. JetPack 4.6.4 for
+    4.6.1), with a message appended to ``warnings`` otherwise (a device upgraded by hand: its
+    engines and caches follow the version given), naming the releases that do ship it. A JetPack /
+    L4T on a dGPU is refused. Raises CapabilityError naming what is possible when the hardware is
+    unknown or the release cannot run on it."""
     cc = str(compute_capability)
     if hardware_name(platform, cc) is None:
         known = (
@@ -691,14 +694,13 @@ def resolve_target(
                 if others
                 else f"no DeepStream release in the table ships {label} {value} on this hardware"
             )
-            raise CapabilityError(
-                f"target {name}: target.{key}={value} does not match DeepStream {release.version}, "
-                f"which ships {label} {table} on {platform}; {where}",
-                key=f"target.{key}",
-                value=value,
-                hint=f"drop target.{key} (derived from target.deepstream)"
-                + (f", or set target.deepstream={others[-1]}" if others else ""),
-            )
+            if warnings is not None:
+                warnings.append(
+                    f"target {name}: target.{key}={value} does not match DeepStream {release.version}, "
+                    f"which ships {label} {table} on {platform}; {where}. Using {value} as given "
+                    f"(drop target.{key} to derive it"
+                    + (f", or set target.deepstream={others[-1]})" if others else ")")
+                )
         out[key] = value
     return out
 
