@@ -1,0 +1,272 @@
+"""run.backend=servicemaker: the PyServiceMaker app, on a DeepStream 9.x build (jetson_thor), against
+stand-ins that follow PyServiceMaker's documented API (NVIDIA/DeepStream v9.1.0
+skills/deepstream-dev/references/service_maker_api.md; DS 9.2 API reference for get_label_info).
+
+Stand-in objects use ``__slots__``, so reading an attribute the real API does not have (pyds'
+``frame_num``, ``buf_pts``, ``label_info_list`` …) fails the test; ``*_items`` are one-shot
+iterators as in the real bindings (not lists: ``len()`` fails)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines import servicemaker_app as app_mod
+
+
+@pytest.fixture(scope="module")
+def thor_build(tmp_path_factory):
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path_factory.mktemp("thor"))
+    run("build", "target=jetson_thor")
+    return run.build / "jetson_thor"
+
+
+# --- stand-ins for pyservicemaker --------------------------------------------------------------
+
+
+class Rect:
+    __slots__ = ("left", "top", "width", "height")
+
+    def __init__(self, left, top, width, height):
+        self.left, self.top, self.width, self.height = left, top, width, height
+
+
+class LabelInfo:  # DS 9.2: label, class_id, prob, label_id, num_classes
+    __slots__ = ("label", "class_id", "prob", "label_id", "num_classes")
+
+    def __init__(self, label, class_id, prob, label_id, num_classes):
+        self.label, self.class_id, self.prob, self.label_id, self.num_classes = (
+            label,
+            class_id,
+            prob,
+            label_id,
+            num_classes,
+        )
+
+
+class ClassifierMetadata91:
+    """9.0/9.1: n_labels, unique_component_id, get_n_label(n) -> str."""
+
+    __slots__ = ("n_labels", "unique_component_id", "_infos")
+
+    def __init__(self, uid, infos):
+        self.unique_component_id, self._infos, self.n_labels = uid, infos, len(infos)
+
+    def get_n_label(self, n):
+        return self._infos[n].label
+
+
+class ClassifierMetadata92(ClassifierMetadata91):
+    __slots__ = ()
+
+    def get_label_info(self, n):
+        return self._infos[n]
+
+
+class ObjectMetadata:
+    __slots__ = ("class_id", "object_id", "rect_params", "_cls")
+
+    def __init__(self, class_id, object_id, rect, classifiers):
+        self.class_id, self.object_id, self.rect_params, self._cls = class_id, object_id, rect, classifiers
+
+    @property
+    def classifier_items(self):
+        return iter(self._cls)
+
+
+class FrameMetadata:
+    __slots__ = ("frame_number", "pad_index", "buffer_pts", "_objs")
+
+    def __init__(self, frame_number, pad_index, pts, objects):
+        self.frame_number, self.pad_index, self.buffer_pts, self._objs = frame_number, pad_index, pts, objects
+
+    @property
+    def object_items(self):
+        return iter(self._objs)
+
+
+class BatchMetadata:
+    __slots__ = ("_frames",)
+
+    def __init__(self, frames):
+        self._frames = frames
+
+    @property
+    def frame_items(self):
+        return iter(self._frames)
+
+
+class BatchMetadataOperator:
+    def handle_metadata(self, batch_meta):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Probe:
+    def __init__(self, name, operator):
+        assert isinstance(operator, BatchMetadataOperator)
+        self.name, self.operator = name, operator
+
+
+class Pipeline:
+    """Records the Pipeline API calls; ``wait()`` feeds the attached probe ``batches``."""
+
+    batches: list = []
+    last = None
+
+    def __init__(self, name):
+        self.name, self.elements, self.links, self.probes = name, {}, [], []
+        Pipeline.last = self
+
+    def add(self, factory, name, props=None):
+        assert name not in self.elements, f"element {name} added twice"
+        self.elements[name] = (factory, dict(props or {}))
+        return self
+
+    def link(self, *args):
+        if len(args) == 2 and all(isinstance(a, tuple) for a in args):
+            (src, dst), (src_pad, dst_pad) = args
+            assert src in self.elements and dst in self.elements and dst_pad == "sink_%u"
+        else:
+            assert all(a in self.elements for a in args), args
+        self.links.append(args)
+        return self
+
+    def attach(self, element, probe, *rest):
+        assert element in self.elements and isinstance(probe, Probe)
+        self.probes.append((element, probe))
+        return self
+
+    def start(self):
+        return self
+
+    def wait(self):
+        for batch in Pipeline.batches:
+            for _, probe in self.probes:
+                probe.operator.handle_metadata(batch)
+
+
+@pytest.fixture
+def fake_psm(monkeypatch):
+    mod = types.ModuleType("pyservicemaker")
+    mod.Pipeline, mod.Probe, mod.BatchMetadataOperator = Pipeline, Probe, BatchMetadataOperator
+    monkeypatch.setitem(sys.modules, "pyservicemaker", mod)
+    return mod
+
+
+def _frame(n, labels, tasks, uid, api=ClassifierMetadata92, picks=None):
+    picks = picks or {t: 0 for t in tasks}
+    infos = [
+        LabelInfo(labels[i][picks[t]], picks[t], 0.5 + i / 10, i, len(labels[i]))
+        for i, t in enumerate(tasks)
+        if picks.get(t) is not None
+    ]
+    obj = ObjectMetadata(-1, 0xFFFFFFFFFFFFFFFF, Rect(0, 0, 240, 320), [api(uid, infos)])
+    return FrameMetadata(n, 0, n * 40_000_000, [obj])
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_thor_build_shows_the_derived_versions(thor_build):
+    t = yaml.safe_load((thor_build / "config.yaml").read_text())["target"]
+    assert (t["deepstream"], t["tensorrt"], t["cuda"], t["jetpack"], t["python"]) == (
+        "9.2",
+        "10.16.1.7",
+        "13.2",
+        "7.2",
+        "3.12",
+    )
+    nvinfer = (thor_build / "config_infer_multitask.txt").read_text()
+    assert "strongly-typed" not in nvinfer  # fp16: no Q/DQ model
+
+
+def test_app_parses_for_python_312():
+    ast.parse(Path(app_mod.__file__).read_text(), feature_version=(3, 12))
+
+
+def test_records_from_label_info_92(thor_build):
+    manifest, app, labels, secondary, uid, uris = app_mod.load_build(str(thor_build))
+    tasks = manifest["label_tasks"]
+    batch = BatchMetadata([_frame(7, labels, tasks, uid, picks={tasks[0]: 1, tasks[1]: None, tasks[2]: 2})])
+    recs = app_mod.classifier_records(batch, uid, tasks, labels, uris, not secondary)
+    assert len(recs) == 1 and recs[0]["frame"] == 7 and recs[0]["timestamp"] == 0.28
+    assert recs[0]["object"] is None and recs[0]["uri"] == uris[0]
+    got = recs[0]["tasks"]
+    assert got[tasks[0]] == {"label": labels[0][1], "class_id": 1, "prob": 0.5}
+    assert got[tasks[1]] is None  # below the threshold: nvinfer attached no label for that output
+    assert got[tasks[2]] == {"label": labels[2][2], "class_id": 2, "prob": 0.7}
+
+
+def test_records_from_label_strings_91_find_the_task_by_label(thor_build):
+    manifest, app, labels, secondary, uid, uris = app_mod.load_build(str(thor_build))
+    tasks = manifest["label_tasks"]
+    batch = BatchMetadata(
+        [
+            _frame(
+                3,
+                labels,
+                tasks,
+                uid,
+                api=ClassifierMetadata91,
+                picks={tasks[0]: None, tasks[1]: 4, tasks[2]: 0},
+            )
+        ]
+    )
+    (rec,) = app_mod.classifier_records(batch, uid, tasks, labels, uris, True)
+    assert rec["tasks"][tasks[0]] is None
+    assert rec["tasks"][tasks[1]] == {"label": labels[1][4], "class_id": 4, "prob": None}
+    assert rec["tasks"][tasks[2]] == {"label": labels[2][0], "class_id": 0, "prob": None}
+
+
+def test_other_components_are_ignored(thor_build):
+    manifest, app, labels, secondary, uid, uris = app_mod.load_build(str(thor_build))
+    tasks = manifest["label_tasks"]
+    other = FrameMetadata(
+        1, 0, 0, [ObjectMetadata(2, 5, Rect(1, 2, 3, 4), [ClassifierMetadata92(uid + 7, [])])]
+    )
+    assert app_mod.classifier_records(BatchMetadata([other]), uid, tasks, labels, uris, True) == []
+
+
+def test_main_builds_the_pipeline_and_writes_results(thor_build, fake_psm, tmp_path):
+    manifest, app, labels, secondary, uid, uris = app_mod.load_build(str(thor_build))
+    tasks = manifest["label_tasks"]
+    Pipeline.batches = [BatchMetadata([_frame(n, labels, tasks, uid)]) for n in range(5)]
+    out = tmp_path / "out"
+    assert app_mod.main([str(thor_build), "--out", str(out), "--max-frames", "4"]) == 0
+    p = Pipeline.last
+    assert p.elements["mux"][0] == "nvstreammux" and p.elements["mux"][1]["batch-size"] == len(uris)
+    assert p.elements["pgie"] == (
+        "nvinfer",
+        {"config-file-path": str(thor_build / "config_infer_multitask.txt")},
+    )
+    assert p.elements["src_0"] == ("uridecodebin", {"uri": uris[0]})
+    assert (("src_0", "mux"), ("", "sink_%u")) in p.links
+    assert ("mux", "pgie", "osd", "sink") in p.links
+    assert [e for e, _ in p.probes] == ["osd"]
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["frame"] for r in lines] == [0, 1, 2, 3]  # --max-frames 4
+    summary = json.loads((out / "summary.json").read_text())
+    assert (
+        summary["backend"] == "servicemaker" and summary["frames"] == 4 and summary["target"] == "jetson_thor"
+    )
+    assert summary["label_counts"][tasks[0]] == {labels[0][0]: 4}
+
+
+def test_pyds_refused_on_ds9_with_the_servicemaker_hint(tmp_path):
+    from tests.conftest import DoitRun
+
+    run = DoitRun(tmp_path)
+    proc = run("build", "target=jetson_thor", "run.backend=pyds", check=False)
+    assert proc.returncode != 0
+    assert "pyds is deprecated from DeepStream 9.0" in proc.stderr
+    assert "run.backend=servicemaker" in proc.stderr
+    proc = run("build", "target=jetson_orin", "run.backend=servicemaker", check=False)
+    assert proc.returncode != 0 and "PyServiceMaker ships with DeepStream 8.0" in proc.stderr
