@@ -74,7 +74,7 @@ def read_keyfile(path):
                 continue
             key, sep, value = line.partition("=")
             if not sep or current is None:
-                raise ValueError("%s: not a key file line: %r" % (path, line))
+                raise SystemExit("%s: not a key file line: %r" % (path, line))
             current[key.strip()] = _unescape(value.lstrip())
     return groups
 

@@ -31,6 +31,7 @@ class EngineRequest:
     calib_cache: Path | None = None  # int8 implicit calibration; None with a Q/DQ onnx
     dla_core: int | None = None
     timing_cache: Path | None = None  # read if present, written back after the build
+    strongly_typed: bool = False  # a Q/DQ model built strongly typed (nvinfer strongly-typed=1)
 
     def shape(self, batch: int) -> tuple[int, int, int, int]:
         return (batch, *self.input_chw)

@@ -16,6 +16,7 @@ from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
+from tao2ds.deepstream import releases
 from tao2ds.engine.builders.choose import choose_builder
 from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
@@ -39,6 +40,7 @@ class EngineSpec:
     dla_core: Optional[int]
     timing_cache: Optional[Path]
     cache: Optional[tuple]
+    strongly_typed: bool = False  # the Q/DQ model, built strongly typed (release table)
 
 
 def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
@@ -137,6 +139,7 @@ def build_engine(
         calib_cache=calib_cache,
         dla_core=spec.dla_core,
         timing_cache=spec.timing_cache,
+        strongly_typed=spec.strongly_typed,
     )
     with _session(builder):
         result = builder.build(req)
@@ -176,6 +179,7 @@ def engine_spec(ctx, tb) -> EngineSpec:
         dla_core=cfg.engine.dla_core,
         timing_cache=L.timing_cache if cfg.engine.timing_cache else None,
         cache=ctx.cache,
+        strongly_typed=releases.strongly_typed(releases.get(str(cfg.target.deepstream)), L.int8_route),
     )
 
 
