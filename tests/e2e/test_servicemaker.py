@@ -260,13 +260,37 @@ def test_main_builds_the_pipeline_and_writes_results(thor_build, fake_psm, tmp_p
     assert summary["label_counts"][tasks[0]] == {labels[0][0]: 4}
 
 
-def test_pyds_refused_on_ds9_with_the_servicemaker_hint(tmp_path):
-    from tests.conftest import DoitRun
+@pytest.mark.parametrize(
+    "overrides,says,possible",
+    [
+        (
+            ["target=jetson_thor", "run.backend=pyds"],
+            (
+                "pyds is deprecated from DeepStream 9.0 and no wheel is published for it (pyds ships with "
+                "DeepStream 6.0.1, 6.1, 6.1.1, 6.2, 6.3, 6.4, 7.0, 7.1, 8.0)",
+                "hint: use run.backend=servicemaker",
+            ),
+            "target.deepstream=8.0",
+        ),
+        (
+            ["target=jetson_orin", "run.backend=servicemaker"],
+            ("PyServiceMaker ships with DeepStream 8.0, 9.0, 9.1, 9.2",),
+            "target.deepstream=9.1",
+        ),
+        (
+            ["target=jetson_orin", "precision=int8", "precision.int8_route=qdq"],
+            ("route qdq needs DeepStream 9.0, 9.1, 9.2",),
+            "target.deepstream=9.1",
+        ),
+    ],
+)
+def test_release_capabilities_are_refused_naming_what_is_possible(overrides, says, possible):
+    from tao2ds.config.capabilities import check_capabilities
+    from tao2ds.config.compose import compose
+    from tao2ds.core.errors import CapabilityError
 
-    run = DoitRun(tmp_path)
-    proc = run("build", "target=jetson_thor", "run.backend=pyds", check=False)
-    assert proc.returncode != 0
-    assert "pyds is deprecated from DeepStream 9.0" in proc.stderr
-    assert "run.backend=servicemaker" in proc.stderr
-    proc = run("build", "target=jetson_orin", "run.backend=servicemaker", check=False)
-    assert proc.returncode != 0 and "PyServiceMaker ships with DeepStream 8.0" in proc.stderr
+    with pytest.raises(CapabilityError) as e:
+        check_capabilities(compose(overrides).cfg)
+    for fragment in says:
+        assert fragment in str(e.value)
+    check_capabilities(compose([*overrides, possible]).cfg)  # the release it names can
