@@ -21,12 +21,17 @@ from pipelines import servicemaker_app as app_mod
 
 
 @pytest.fixture(scope="module")
-def thor_build(tmp_path_factory):
+def thor_run(tmp_path_factory):
     from tests.conftest import DoitRun
 
     run = DoitRun(tmp_path_factory.mktemp("thor"))
     run("build", "target=jetson_thor")
-    return run.build / "jetson_thor"
+    return run
+
+
+@pytest.fixture(scope="module")
+def thor_build(thor_run):
+    return thor_run.build / "jetson_thor"
 
 
 # --- stand-ins for pyservicemaker --------------------------------------------------------------
@@ -294,3 +299,16 @@ def test_release_capabilities_are_refused_naming_what_is_possible(overrides, say
     for fragment in says:
         assert fragment in str(e.value)
     check_capabilities(compose([*overrides, possible]).cfg)  # the release it names can
+
+
+def test_the_bundle_ships_the_app_the_release_can_run(thor_run, tmp_path):
+    import tarfile
+
+    thor_run("bundle", "target=jetson_thor")
+    with tarfile.open(thor_run.build / "jetson_thor.tar.gz") as tar:
+        names = {n.split("/", 1)[-1] for n in tar.getnames()}
+        readme = tar.extractfile("jetson_thor/README.txt").read().decode()
+        app = tar.extractfile("jetson_thor/servicemaker_app.py").read()
+    assert "servicemaker_app.py" in names and "pyds_app.py" not in names  # DeepStream 9.2: no pyds
+    assert "python3 servicemaker_app.py ." in readme and "pyds" not in readme
+    assert app == Path(app_mod.__file__).read_bytes()
