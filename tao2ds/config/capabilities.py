@@ -363,6 +363,19 @@ def release_problems(cfg: DictConfig) -> list[Problem]:
     t = cfg.target
     release = releases.get(str(t.deepstream))
     out = []
+    module = (
+        releases.JETSON_MODULES.get(str(t.gpu.compute_capability)) if str(t.platform) == "jetson" else None
+    )
+    if module is not None and t.gpu.dla_cores > module.dla_cores:
+        out.append(
+            Problem(
+                "target.gpu.dla_cores",
+                t.gpu.dla_cores,
+                f"target.gpu.dla_cores={t.gpu.dla_cores}: {module.description} has "
+                + (f"at most {module.dla_cores} DLA cores" if module.dla_cores else "no DLA"),
+                hint=f"set target.gpu.dla_cores={module.dla_cores}",
+            )
+        )
     backend = str(cfg.run.backend)
     if backend == "pyds" and not release.pyds_available:
         with_pyds = [r.version for r in releases.RELEASES if r.pyds_available]

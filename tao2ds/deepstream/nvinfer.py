@@ -116,6 +116,14 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
     if i.strongly_typed:
         # "Corresponds to --stronglyTyped flag in trtexec" (DS 9.0/9.1 gstnvinfer_property_parser.h)
         entries.append(("strongly-typed", 1))
+    if (
+        i.deepstream is not None
+        and mode is NetworkMode.BEST
+        and not releases.get(i.deepstream).network_mode_best
+    ):
+        raise ConfigError(
+            f"network-mode=3 (best) needs DeepStream 7.0 or newer, not {i.deepstream}", key="precision.name"
+        )
     if i.deepstream is not None:
         releases.check_known_keys([("property", entries)], i.deepstream, "nvinfer")
     return entries

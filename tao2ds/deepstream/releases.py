@@ -31,6 +31,9 @@ tao-tools.md §6; paths in NVIDIA/DeepStream are at tag v9.0.0 e91b3c5 / v9.1.0 
 - Compute capabilities: developer.nvidia.com/cuda-gpus and /cuda-legacy-gpus (Thor T5000/T4000 =
   11.0, GB300 = 10.3, RTX PRO Blackwell = 12.0, GB10 = 12.1, Orin = 8.7, Xavier = 7.2, TX2 = 6.2,
   Nano = 5.3). CUDA 13 renamed Thor's sm_101 to sm_110 (gcc nvptx patch, PTX ISA 9.0).
+- dGPU architectures per release: 7.1 "T4/Hopper/Ampere/Ada", 8.0 "+ Blackwell", 9.0 and 9.2 as
+  their release notes' "About this Release" (tao-tools.md §6.1). Before 7.1 the lists are inferred
+  from each release's CUDA (Ada/Hopper need CUDA 11.8, i.e. 6.2+), not read from release notes.
 - DLA: Xavier and Orin AGX/NX have 2 cores; Nano, TX2 and Thor none (deepstream.md §2.3 [TRT-DLA]).
 - pyds: 1.1.1 (6.0.1) … 1.2.0 (7.1) [PY-hist]; deprecated from 9.0, no wheels (tao-tools.md §6.1).
   PyServiceMaker: preinstalled from 8.0 (DS 8.0+ docs, tao-tools.md §6.1).

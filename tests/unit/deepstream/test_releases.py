@@ -165,3 +165,12 @@ def test_readme_target_table_is_generated_from_the_release_table():
         assert f"| {r.version} |" in m.group(1)
     for m_ in releases.JETSON_MODULES.values():
         assert m_.name in m.group(1)
+
+
+def test_dla_on_thor_is_refused_even_when_the_target_claims_cores():
+    from tao2ds.config.capabilities import check_capabilities
+
+    with pytest.raises(CapabilityError, match="Thor .* has no DLA"):
+        check_capabilities(compose(["target=jetson_thor", "target.gpu.dla_cores=2"]).cfg)
+    with pytest.raises(CapabilityError, match="jetson_thor has no DLA"):
+        check_capabilities(compose(["target=jetson_thor", "engine.dla_core=0"]).cfg)
