@@ -294,6 +294,8 @@ class Release:
     nvinfer_keys_added: tuple[str, ...] = ()
     network_mode_best: bool = True  # network-mode=3
     int8_routes: tuple[str, ...] = ("cache",)
+    # samples/models/Primary_Detector model file of this release (deepstream-parsers.md F3); None = not checked
+    primary_detector_model: Optional[str] = None
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=(), compare=False)
 
@@ -342,6 +344,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        primary_detector_model="resnet10.caffemodel",
         sinks=SINKS_UP_TO_601,
         network_mode_best=False,
         sources=("deepstream.md §5 [TAO601-trt] [DSY] [HN-601-nano]",),
@@ -399,6 +402,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        primary_detector_model="resnet10.caffemodel",
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         sources=("deepstream.md §5 [DOCK-63] [TAO71-trt]",),
@@ -428,6 +432,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        primary_detector_model="resnet18_trafficcamnet.etlt",
         sinks=SINKS_FROM_61,
         sources=("deepstream.md §5 [DOC-inst-70] [DOCK-70]",),
     ),
@@ -441,6 +446,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_FROM_71_PARSERS,
+        primary_detector_model="resnet18_trafficcamnet_pruned.onnx",
         sinks=SINKS_FROM_61,
         sources=("deepstream.md §5 [DOC-inst-71] [DOCK-71] [DSY]; tao-tools.md §6.1",),
     ),
