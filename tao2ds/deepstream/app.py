@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from tao2ds.core import log
 from tao2ds.core.errors import CapabilityError, ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream.codes import (
     Codec,
     Container,
@@ -161,12 +162,15 @@ def sink_ports(sinks: Sequence[Mapping[str, Any]]) -> list[Optional[tuple[int, i
 
 
 def _source_group(
-    uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool
+    uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool, deepstream: str
 ) -> list[tuple[str, Any]]:
     rtsp = is_rtsp(uri)
+    kind = SourceType.RTSP if rtsp else SourceType.MULTI_URI
+    if releases.get(deepstream).source_types.get(kind.name.lower()) != int(kind):
+        raise ConfigError(f"DeepStream {deepstream} has no [source] type {int(kind)} ({kind.name.lower()})")
     return [
         ("enable", 1),
-        ("type", SourceType.RTSP if rtsp else SourceType.MULTI_URI),
+        ("type", kind),
         ("uri", uri),
         ("num-sources", None if rtsp else src["num_sources"]),
         ("latency", src["latency"] if rtsp else None),
@@ -240,7 +244,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
         ),
     ]
     for n, (uri, src) in enumerate(zip(i.source_uris, p["sources"])):
-        groups.append((f"source{n}", _source_group(uri, src, gpu, mem, dgpu)))
+        groups.append((f"source{n}", _source_group(uri, src, gpu, mem, dgpu, i.deepstream)))
     groups.append(
         (
             "streammux",

@@ -268,6 +268,19 @@ _SINKS_COMMON = {"fake": 1, "display": 2, "file": 3, "rtsp": 4}
 SINKS_UP_TO_601 = {"jetson": {**_SINKS_COMMON, "overlay": 5}, "dgpu": dict(_SINKS_COMMON)}
 SINKS_FROM_61 = {"jetson": {**_SINKS_COMMON, "drm": 5}, "dgpu": dict(_SINKS_COMMON)}
 
+# [sourceN] type codes (deepstream_sources.h): 1..8 in every release, 9 (IPC) from 7.0 (codes.SourceType)
+SOURCES_UP_TO_64 = {
+    "camera_v4l2": 1,
+    "uri": 2,
+    "multi_uri": 3,
+    "rtsp": 4,
+    "camera_csi": 5,
+    "audio_wav": 6,
+    "audio_uri": 7,
+    "alsa": 8,
+}
+SOURCES_FROM_70 = {**SOURCES_UP_TO_64, "ipc": 9}
+
 _PRE_71_PARSERS = ("onnx", "uff", "caffe", "etlt")
 _FROM_71_PARSERS = ("onnx", "etlt")  # tlt-encoded-model still parsed; only ONNX payloads (tao-tools.md §3.5)
 _DS9_KEYS = (
@@ -291,6 +304,7 @@ class Release:
     nvinferserver: bool  # Triton plugin (nvinferserver) ships
     parsers: tuple[str, ...]  # model parsers nvinfer's builder has: onnx, uff, caffe, etlt
     sinks: Mapping[str, Mapping[str, int]]  # platform → sink kind → [sinkN] type
+    source_types: Mapping[str, int] = field(default_factory=lambda: dict(SOURCES_FROM_70))
     nvinfer_keys_added: tuple[str, ...] = ()
     network_mode_best: bool = True  # network-mode=3
     int8_routes: tuple[str, ...] = ("cache",)
@@ -345,6 +359,7 @@ RELEASES: tuple[Release, ...] = (
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
         primary_detector_model="resnet10.caffemodel",
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_UP_TO_601,
         network_mode_best=False,
         sources=("deepstream.md §5 [TAO601-trt] [DSY] [HN-601-nano]",),
@@ -359,6 +374,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         notes=("JetPack 5.0.1 is a developer preview",),
@@ -374,6 +390,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         sources=("deepstream.md §5 [DOC-qs-611] [DOC-rf-611] [DOCK-611]",),
@@ -388,6 +405,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         sources=("deepstream.md §5 [DOC-ov-62] [DOCK-62]",),
@@ -403,6 +421,7 @@ RELEASES: tuple[Release, ...] = (
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
         primary_detector_model="resnet10.caffemodel",
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         sources=("deepstream.md §5 [DOCK-63] [TAO71-trt]",),
@@ -417,6 +436,7 @@ RELEASES: tuple[Release, ...] = (
         pyservicemaker=False,
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
+        source_types=SOURCES_UP_TO_64,
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         notes=("JetPack 6.0 developer preview (r36.2)",),

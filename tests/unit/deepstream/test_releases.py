@@ -14,7 +14,7 @@ from tao2ds.config.compose import CONF_DIR, compose, group_options
 from tao2ds.config.readme_tables import README_BEGIN, README_END, target_table
 from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream import releases
-from tao2ds.deepstream.codes import SinkType
+from tao2ds.deepstream.codes import SinkType, SourceType
 from tao2ds.engine.versions import parse_version
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,8 +50,11 @@ def test_hardware_names_are_known():
         assert bool(r.jetson_modules) == (r.jetson is not None)
 
 
-def test_sink_codes_agree_with_the_enum():
+def test_sink_and_source_codes_agree_with_the_enums():
     for r in releases.RELEASES:
+        for kind, code in r.source_types.items():
+            assert int(SourceType[kind.upper()]) == code, (r.version, kind)
+        assert ("ipc" in r.source_types) == (r.key >= (7, 0, 0))
         for platform, kinds in r.sinks.items():
             for kind, code in kinds.items():
                 assert int(SinkType[kind.upper()]) == code, (r.version, platform, kind)
@@ -174,3 +177,22 @@ def test_dla_on_thor_is_refused_even_when_the_target_claims_cores():
         check_capabilities(compose(["target=jetson_thor", "target.gpu.dla_cores=2"]).cfg)
     with pytest.raises(CapabilityError, match="jetson_thor has no DLA"):
         check_capabilities(compose(["target=jetson_thor", "engine.dla_core=0"]).cfg)
+
+
+def test_python_apps_parse_for_every_release_python_that_runs_them():
+    """pyds_app.py on the Python of every release with pyds wheels, servicemaker_app.py on the
+    Python of every release with PyServiceMaker (both platforms)."""
+    import ast
+
+    for app, has in (("pyds_app.py", "pyds_available"), ("servicemaker_app.py", "pyservicemaker")):
+        text = (ROOT / "pipelines" / app).read_text(encoding="utf-8")
+        pythons = {
+            s.python
+            for r in releases.RELEASES
+            if getattr(r, has)
+            for s in (r.jetson, r.dgpu)
+            if s is not None
+        }
+        assert pythons
+        for py in pythons:
+            ast.parse(text, feature_version=tuple(int(x) for x in py.split(".")))
