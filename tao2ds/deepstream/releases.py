@@ -463,6 +463,8 @@ RELEASES: tuple[Release, ...] = (
         nvinferserver=True,
         parsers=_PRE_71_PARSERS,
         source_types=SOURCES_UP_TO_64,
+        # in the 6.4 header (DS 6.4 API reference gstnvinfer_property_parser.h L42-45); maybe older
+        nvinfer_keys_added=("disable-output-host-copy", "auto-inc-mem", "max-gpu-mem-per"),
         sinks=SINKS_FROM_61,
         network_mode_best=False,
         notes=("JetPack 6.0 developer preview (r36.2)",),
