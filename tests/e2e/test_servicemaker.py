@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -34,135 +33,24 @@ def thor_build(thor_run):
     return thor_run.build / "jetson_thor"
 
 
-# --- stand-ins for pyservicemaker --------------------------------------------------------------
-
-
-class Rect:
-    __slots__ = ("left", "top", "width", "height")
-
-    def __init__(self, left, top, width, height):
-        self.left, self.top, self.width, self.height = left, top, width, height
-
-
-class LabelInfo:  # DS 9.2: label, class_id, prob, label_id, num_classes
-    __slots__ = ("label", "class_id", "prob", "label_id", "num_classes")
-
-    def __init__(self, label, class_id, prob, label_id, num_classes):
-        self.label, self.class_id, self.prob, self.label_id, self.num_classes = (
-            label,
-            class_id,
-            prob,
-            label_id,
-            num_classes,
-        )
-
-
-class ClassifierMetadata91:
-    """9.0/9.1: n_labels, unique_component_id, get_n_label(n) -> str."""
-
-    __slots__ = ("n_labels", "unique_component_id", "_infos")
-
-    def __init__(self, uid, infos):
-        self.unique_component_id, self._infos, self.n_labels = uid, infos, len(infos)
-
-    def get_n_label(self, n):
-        return self._infos[n].label
-
-
-class ClassifierMetadata92(ClassifierMetadata91):
-    __slots__ = ()
-
-    def get_label_info(self, n):
-        return self._infos[n]
-
-
-class ObjectMetadata:
-    __slots__ = ("class_id", "object_id", "rect_params", "_cls")
-
-    def __init__(self, class_id, object_id, rect, classifiers):
-        self.class_id, self.object_id, self.rect_params, self._cls = class_id, object_id, rect, classifiers
-
-    @property
-    def classifier_items(self):
-        return iter(self._cls)
-
-
-class FrameMetadata:
-    __slots__ = ("frame_number", "pad_index", "buffer_pts", "_objs")
-
-    def __init__(self, frame_number, pad_index, pts, objects):
-        self.frame_number, self.pad_index, self.buffer_pts, self._objs = frame_number, pad_index, pts, objects
-
-    @property
-    def object_items(self):
-        return iter(self._objs)
-
-
-class BatchMetadata:
-    __slots__ = ("_frames",)
-
-    def __init__(self, frames):
-        self._frames = frames
-
-    @property
-    def frame_items(self):
-        return iter(self._frames)
-
-
-class BatchMetadataOperator:
-    def handle_metadata(self, batch_meta):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class Probe:
-    def __init__(self, name, operator):
-        assert isinstance(operator, BatchMetadataOperator)
-        self.name, self.operator = name, operator
-
-
-class Pipeline:
-    """Records the Pipeline API calls; ``wait()`` feeds the attached probe ``batches``."""
-
-    batches: list = []
-    last = None
-
-    def __init__(self, name):
-        self.name, self.elements, self.links, self.probes = name, {}, [], []
-        Pipeline.last = self
-
-    def add(self, factory, name, props=None):
-        assert name not in self.elements, f"element {name} added twice"
-        self.elements[name] = (factory, dict(props or {}))
-        return self
-
-    def link(self, *args):
-        if len(args) == 2 and all(isinstance(a, tuple) for a in args):
-            (src, dst), (src_pad, dst_pad) = args
-            assert src in self.elements and dst in self.elements and dst_pad == "sink_%u"
-        else:
-            assert all(a in self.elements for a in args), args
-        self.links.append(args)
-        return self
-
-    def attach(self, element, probe, *rest):
-        assert element in self.elements and isinstance(probe, Probe)
-        self.probes.append((element, probe))
-        return self
-
-    def start(self):
-        return self
-
-    def wait(self):
-        for batch in Pipeline.batches:
-            for _, probe in self.probes:
-                probe.operator.handle_metadata(batch)
+from tests.fakes.pyservicemaker import (  # noqa: E402
+    BatchMetadata,
+    ClassifierMetadata91,
+    ClassifierMetadata92,
+    FrameMetadata,
+    LabelInfo,
+    ObjectMetadata,
+    Pipeline,
+    Rect,
+)
 
 
 @pytest.fixture
 def fake_psm(monkeypatch):
-    mod = types.ModuleType("pyservicemaker")
-    mod.Pipeline, mod.Probe, mod.BatchMetadataOperator = Pipeline, Probe, BatchMetadataOperator
+    import tests.fakes.pyservicemaker as mod
+
     monkeypatch.setitem(sys.modules, "pyservicemaker", mod)
+    monkeypatch.setattr(Pipeline, "batches", [])
     return mod
 
 
@@ -312,3 +200,44 @@ def test_the_bundle_ships_the_app_the_release_can_run(thor_run, tmp_path):
     assert "servicemaker_app.py" in names and "pyds_app.py" not in names  # DeepStream 9.2: no pyds
     assert "python3 servicemaker_app.py ." in readme and "pyds" not in readme
     assert app == Path(app_mod.__file__).read_bytes()
+
+
+def test_launch_runs_the_app_where_pyservicemaker_imports(thor_build, monkeypatch, tmp_path):
+    """pipelines.launch runs servicemaker_app.py as the device would (a subprocess with its own
+    Python), here against the stand-in package, and returns the summary it wrote."""
+    from pipelines import launch
+
+    fakes = Path(__file__).resolve().parents[1] / "fakes"
+    manifest, app, labels, secondary, uid, uris = app_mod.load_build(str(thor_build))
+    frames = [
+        [
+            {
+                "frame": n,
+                "pad": 0,
+                "pts": n * 40_000_000,
+                "objects": [
+                    {
+                        "class_id": -1,
+                        "uid": uid,
+                        "labels": [
+                            [labels[i][n % len(labels[i])], n % len(labels[i]), 0.9, i, len(labels[i])]
+                            for i in range(len(labels))
+                        ],
+                    }
+                ],
+            }
+        ]
+        for n in range(6)
+    ]
+    batches = tmp_path / "batches.json"
+    batches.write_text(json.dumps(frames))
+    monkeypatch.setenv("FAKE_PSM_BATCHES", str(batches))
+    monkeypatch.setenv("PYTHONPATH", str(fakes))
+    monkeypatch.syspath_prepend(str(fakes))
+    target = yaml.safe_load((thor_build / "config.yaml").read_text())["target"]
+    summary = launch.run_servicemaker(thor_build, target, max_frames=None)
+    assert summary["backend"] == "servicemaker" and summary["frames"] == 6 and not summary["interrupted"]
+    lines = (thor_build / "results" / "servicemaker" / "results.jsonl").read_text().splitlines()
+    assert [json.loads(x)["tasks"][manifest["label_tasks"][0]]["label"] for x in lines] == [
+        labels[0][n % len(labels[0])] for n in range(6)
+    ]
