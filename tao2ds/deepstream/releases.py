@@ -6,8 +6,8 @@ architectures it runs on, whether pyds / PyServiceMaker / nvinferserver ship, wh
 parsers nvinfer still has, which nvinfer / deepstream-app keys it knows, its sink codes and its
 INT8 routes. Capability checks (``config.capabilities``), version derivation
 (``config.compose``), config rendering (``deepstream.nvinfer`` / ``deepstream.app``), trtexec flags
-and calibration-cache headers (through ``target.tensorrt``) all read this table; nothing else
-hard-codes a release number. Adding a release = one :class:`Release` row (README: "Adding a
+and calibration-cache headers (through ``target.tensorrt``) all read this table. (The one release
+comparison left elsewhere is the tracker YAML's format switch at 6.1 in ``deepstream.tracker``.) Adding a release = one :class:`Release` row (README: "Adding a
 DeepStream release"); ``tests/unit/deepstream/test_releases.py`` checks the table.
 
 Where each fact comes from (``[key]`` as in /work/shared/reference/deepstream.md §8 and
@@ -37,8 +37,9 @@ tao-tools.md §6; paths in NVIDIA/DeepStream are at tag v9.0.0 e91b3c5 / v9.1.0 
 - DLA: Xavier and Orin AGX/NX have 2 cores; Nano, TX2 and Thor none (deepstream.md §2.3 [TRT-DLA]).
 - pyds: 1.1.1 (6.0.1) … 1.2.0 (7.1) [PY-hist]; deprecated from 9.0, no wheels (tao-tools.md §6.1).
   PyServiceMaker: preinstalled from 8.0 (DS 8.0+ docs, tao-tools.md §6.1).
-- nvinfer keys: ``gstnvinfer_property_parser.h`` — DS 6.0.1 [HN-601-pp] holds every key tao2ds
-  writes; v9.0.0 adds ``strongly-typed``, ``warmup-engine``, ``dynamic-properties``,
+- nvinfer keys: ``gstnvinfer_property_parser.h`` — the 6.0.x tree's [property] keys
+  (hiennguyen9874/deepstream-sources @048ffad, [HN-601-pp]) hold every key tao2ds writes; the DS 6.4
+  API reference shows ``disable-output-host-copy``, ``auto-inc-mem``, ``max-gpu-mem-per``; v9.0.0 adds ``strongly-typed``, ``warmup-engine``, ``dynamic-properties``,
   ``stabilize-buffer-count``, ``parse-segmentation-func-name`` (L97, L125-128), 9.1 unchanged
   (tao-tools.md §6.3). Whether 8.0 already had them is not checked (its sources are not public), so
   8.0 is given the 7.1 set: tao2ds never writes a key it cannot show a release parses.
