@@ -24,5 +24,6 @@ def task_bundle():
     """A relocatable, deterministic archive with everything the device needs: doit bundle target=T"""
     ctx = current()
     pyds = Path(pipelines.__file__).with_name("pyds_app.py")
+    psm = Path(pipelines.__file__).with_name("servicemaker_app.py")
     for tb in ctx.targets:
-        yield task(release.bundle(ctx, tb, pyds), ctx.cache)
+        yield task(release.bundle(ctx, tb, pyds, psm), ctx.cache)

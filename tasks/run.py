@@ -12,7 +12,7 @@ from tao2ds.doit_ext.report import run_action
 
 
 def task_launch():
-    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference"""
+    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|servicemaker|reference"""
     from pipelines.launch import launch  # deferred: pipelines import GStreamer / ONNX Runtime
 
     for tb in current().targets:

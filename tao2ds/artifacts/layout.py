@@ -106,6 +106,8 @@ class TargetLayout:
     trt_version: str
     model_kind: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff" (see model_kind)
     etlt_name: Optional[str] = None  # model.etlt's file name
+    deepstream: Optional[str] = None
+    int8_route_requested: str = "auto"
 
     @classmethod
     def from_cfg(cls, cfg) -> "TargetLayout":
@@ -122,11 +124,15 @@ class TargetLayout:
             gpu_id=int(cfg.engine.gpu_id),
             dla_core=cfg.engine.dla_core,
             trt_version=str(cfg.target.tensorrt),
+            deepstream=str(cfg.target.deepstream),
+            int8_route_requested=str(cfg.precision.int8_route),
         )
 
     @property
     def int8_route(self) -> Optional[str]:
-        return int8_route(self.trt_version) if self.precision == "int8" else None
+        if self.precision != "int8":
+            return None
+        return int8_route(self.trt_version, self.deepstream, self.int8_route_requested)
 
     @property
     def onnx(self) -> Path:

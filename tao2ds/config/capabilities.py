@@ -17,6 +17,7 @@ from typing import Any, Iterator, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from tao2ds.core.errors import CapabilityError, ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream import sources as ds_sources
 from tao2ds.deepstream.app import sink_ports, source_count, tiler_layout
 from tao2ds.deepstream.codes import (
@@ -314,6 +315,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     out += _image_sequence_problems(cfg)
     out += model_source_problems(cfg)
     out += tao_builder_problems(cfg)
+    out += release_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
             add(
@@ -497,6 +499,69 @@ def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
                     "or set run.backend=reference to run it with the CPU reference pipeline only",
                 )
             )
+    return out
+
+
+def release_problems(cfg: DictConfig) -> list[Problem]:
+    """What the target's DeepStream release (``deepstream.releases``) lacks: the run backend's
+    Python bindings and the chosen INT8 route."""
+    t = cfg.target
+    release = releases.get(str(t.deepstream))
+    out = []
+    module = (
+        releases.JETSON_MODULES.get(str(t.gpu.compute_capability)) if str(t.platform) == "jetson" else None
+    )
+    if module is not None and t.gpu.dla_cores > module.dla_cores:
+        out.append(
+            Problem(
+                "target.gpu.dla_cores",
+                t.gpu.dla_cores,
+                f"target.gpu.dla_cores={t.gpu.dla_cores}: {module.description} has "
+                + (f"at most {module.dla_cores} DLA cores" if module.dla_cores else "no DLA"),
+                hint=f"set target.gpu.dla_cores={module.dla_cores}",
+            )
+        )
+    backend = str(cfg.run.backend)
+    if backend == "pyds" and not release.pyds_available:
+        with_pyds = [r.version for r in releases.RELEASES if r.pyds_available]
+        out.append(
+            Problem(
+                "run.backend",
+                backend,
+                f"run.backend=pyds on {t.name} (DeepStream {release.version}): pyds is deprecated from DeepStream 9.0 "
+                f"and no wheel is published for it (pyds ships with DeepStream {', '.join(with_pyds)})",
+                hint="use run.backend=servicemaker (PyServiceMaker, shipped with DeepStream from 8.0) or deepstream-app",
+            )
+        )
+    if backend == "servicemaker" and not release.pyservicemaker:
+        with_psm = [r.version for r in releases.RELEASES if r.pyservicemaker]
+        out.append(
+            Problem(
+                "run.backend",
+                backend,
+                f"run.backend=servicemaker on {t.name} (DeepStream {release.version}): PyServiceMaker ships with "
+                f"DeepStream {', '.join(with_psm)} only",
+                hint="use run.backend=pyds or deepstream-app, or a newer target.deepstream",
+            )
+        )
+    if str(cfg.precision.name) == "int8":
+        route = str(cfg.precision.int8_route)
+        if route != "auto" and route not in release.int8_routes:
+            able = [r.version for r in releases.RELEASES if route in r.int8_routes]
+            out.append(
+                Problem(
+                    "precision.int8_route",
+                    route,
+                    f"precision.int8_route={route} on {t.name}: DeepStream {release.version} builds INT8 only through "
+                    f"{' or '.join(release.int8_routes)}; route {route} needs DeepStream {', '.join(able)}",
+                    hint="drop precision.int8_route (auto picks the release's route)",
+                )
+            )
+        elif route != "auto":
+            try:
+                releases.int8_route(release, str(t.tensorrt), route)
+            except CapabilityError as e:
+                out.append(Problem("precision.int8_route", route, e.message, e.hint))
     return out
 
 

@@ -21,9 +21,13 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from tao2ds.config.schema import RootConfig
+from tao2ds.core import log
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
+from tao2ds.deepstream import releases
+
+logger = log.get(__name__)
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
@@ -156,6 +160,7 @@ def validate(raw: DictConfig | Mapping) -> Composed:
         plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
         cfg = OmegaConf.merge(schema, plain)  # re-checks keys a '+key=' override slipped past Hydra
         OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        derive_target_versions(cfg)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
     OmegaConf.set_readonly(cfg, True)
@@ -180,6 +185,22 @@ def _refuse_secret_values(overrides: Iterable[str]) -> None:
         key = ov.lstrip("+~").partition("=")[0]
         if key in SECRET_KEYS:
             raise _secret_error(key)
+
+
+def derive_target_versions(cfg: DictConfig) -> None:
+    """Fill target.deepstream / tensorrt / cuda / python / jetpack / l4t from the release table
+    (``deepstream.releases``), refusing a release the hardware cannot run or a hand-set version the
+    release does not ship; the composed config (and the target's config.yaml) then shows them."""
+    t = cfg.target
+    given = {k: (None if t[k] is None else str(t[k])) for k in releases.DERIVED_KEYS}
+    warnings: list[str] = []
+    derived = releases.resolve_target(
+        str(t.name), str(t.platform), str(t.gpu.compute_capability), t.deepstream, given, warnings
+    )
+    for message in warnings:
+        logger.warning("%s", message)
+    for key, value in derived.items():
+        t[key] = value
 
 
 def _register_schema() -> None:
@@ -266,8 +287,9 @@ class ComposeCache:
                 for p in sorted(self.conf_dir.rglob("*.yaml"))
             }
             code = {
-                p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))
-            }  # schema, composition
+                p.name: sha256_file(p)
+                for p in [*sorted(Path(__file__).parent.glob("*.py")), Path(releases.__file__)]
+            }  # schema, composition, the release table versions are derived from
             self._conf_digest = digest([conf, code])
         return digest([self._conf_digest, overrides])
 

@@ -29,6 +29,12 @@ class PrecisionName(_StrEnum):
     int8 = "int8"
 
 
+class Int8Route(_StrEnum):
+    auto = "auto"  # the release's default: implicit calibration cache while TensorRT has it
+    cache = "cache"  # int8-calib-file (implicit calibration)
+    qdq = "qdq"  # a Q/DQ ONNX (explicit quantization), built strongly typed where the release can
+
+
 class PreprocessMode(_StrEnum):
     caffe = "caffe"
     torch = "torch"
@@ -55,6 +61,7 @@ class RunBackend(_StrEnum):
     auto = "auto"
     deepstream_app = "deepstream-app"
     pyds = "pyds"
+    servicemaker = "servicemaker"  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
     reference = "reference"
 
 
@@ -142,12 +149,15 @@ class TargetConfig:
     platform: Platform = Platform.dgpu
     arch: str = "x86_64"
     gpu: GpuConfig = field(default_factory=GpuConfig)
+    # The DeepStream release; None: the newest release in tao2ds/deepstream/releases.py that runs
+    # this hardware (platform + gpu.compute_capability). The versions below are derived from the
+    # release table when None; one set by hand must have the table's major.minor.
+    deepstream: Optional[str] = None
     jetpack: Optional[str] = None
     l4t: Optional[str] = None
-    deepstream: str = "???"
-    tensorrt: str = "???"
-    cuda: str = "???"
-    python: str = "3.10"  # the device's system Python (the pyds app must run on it)
+    tensorrt: Optional[str] = None
+    cuda: Optional[str] = None
+    python: Optional[str] = None  # the device's system Python (the pyds / servicemaker app runs on it)
     max_batch_size: int = 32
     deepstream_root: str = "/opt/nvidia/deepstream/deepstream"
     host: Optional[str] = None
@@ -160,6 +170,7 @@ class TargetConfig:
 @dataclass
 class PrecisionConfig:
     name: PrecisionName = PrecisionName.fp16
+    int8_route: Int8Route = Int8Route.auto  # which INT8 model nvinfer builds (release table: int8_routes)
 
 
 @dataclass

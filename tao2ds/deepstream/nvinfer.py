@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream.codes import (
     ModelColorFormat,
     NetworkMode,
@@ -29,14 +30,13 @@ def engine_file_name(
     return f"{onnx_name}_b{batch_size}_{device}_{precision}.engine"
 
 
-def int8_route(trt_version: str) -> str:
-    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization).
-
-    TensorRT 10.1 deprecated implicit calibration and 11 removed it; JetPack 6 / DeepStream 7.1
-    still ship 10.3, where nvinfer's int8-calib-file path works, so only 11+ takes the Q/DQ model.
-    """
-    major = int(str(trt_version).split(".")[0])
-    return "qdq" if major >= 11 else "cache"
+def int8_route(trt_version: str, deepstream: Optional[str] = None, requested: str = "auto") -> str:
+    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization), per the
+    release table (``releases.int8_route``): the cache while TensorRT has implicit INT8 (every
+    release up to 9.2 ships TensorRT 10.x, where nvinfer's int8-calib-file path works), the Q/DQ
+    model on TensorRT 11+ or when ``precision.int8_route=qdq`` and the release offers it."""
+    release = releases.get_or_none(deepstream) if deepstream else None
+    return releases.int8_route(release, trt_version, requested)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class NvinferInputs:
     etlt_file: Optional[str] = None
     uff_input_blob: Optional[str] = None
     model_key: Optional[str] = field(default=None, repr=False)  # the .etlt key: written only as tlt-model-key
+    deepstream: Optional[str] = None  # the release the config is for: only keys it knows are written
+    strongly_typed: bool = False  # a Q/DQ model built strongly typed (releases.strongly_typed)
 
 
 def _code(enum, value: Any, key: str):
@@ -115,6 +117,19 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
         entries.insert(11, ("interval", i.interval))  # "Primary mode only"
     if i.dla_core is not None:
         entries += [("enable-dla", 1), ("use-dla-core", i.dla_core)]
+    if i.strongly_typed:
+        # "Corresponds to --stronglyTyped flag in trtexec" (DS 9.0/9.1 gstnvinfer_property_parser.h)
+        entries.append(("strongly-typed", 1))
+    if (
+        i.deepstream is not None
+        and mode is NetworkMode.BEST
+        and not releases.get(i.deepstream).network_mode_best
+    ):
+        raise ConfigError(
+            f"network-mode=3 (best) needs DeepStream 7.0 or newer, not {i.deepstream}", key="precision.name"
+        )
+    if i.deepstream is not None:
+        releases.check_known_keys([("property", entries)], i.deepstream, "nvinfer")
     return entries
 
 

@@ -37,6 +37,7 @@ class EngineRequest:
     classmap: Path | None = None
     gpu_id: int = 0
     key: str | None = field(default=None, repr=False)  # the .etlt key: never printed with the request
+    strongly_typed: bool = False  # a Q/DQ model built strongly typed (nvinfer strongly-typed=1)
 
     def shape(self, batch: int) -> tuple[int, int, int, int]:
         return (batch, *self.input_chw)

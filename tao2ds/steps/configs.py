@@ -13,7 +13,7 @@ from tao2ds.config.schema import PipelineConfig
 from tao2ds.core import fileio, records
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.step import CONFIG, Step
-from tao2ds.deepstream import sources
+from tao2ds.deepstream import releases, sources
 from tao2ds.deepstream.app import AppInputs, render_app_config, tracker_config_needed
 from tao2ds.deepstream.detector import PATH_KEYS
 from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
@@ -37,6 +37,8 @@ class NvinferParams:
     classifier_threshold: float = field(metadata=CONFIG("model.classifier_threshold"))
     scaling_compute_hw: int = field(metadata=CONFIG("engine.scaling_compute_hw"))
     dla_core: Optional[int] = field(metadata=CONFIG("engine.dla_core"))
+    deepstream: str = field(metadata=CONFIG("target.deepstream"))
+    strongly_typed: bool  # the Q/DQ model, built strongly typed (release table)
     secondary: bool  # detect_classify: the classifier runs on the detector's objects
     operate_on_gie_id: Optional[int]
     operate_on_class_ids: tuple[int, ...]
@@ -211,6 +213,8 @@ def nvinfer(ctx, tb) -> Step:
         classifier_threshold=cfg.model.classifier_threshold,
         scaling_compute_hw=cfg.engine.scaling_compute_hw,
         dla_core=cfg.engine.dla_core,
+        deepstream=str(cfg.target.deepstream),
+        strongly_typed=releases.strongly_typed(releases.get(str(cfg.target.deepstream)), L.int8_route),
         secondary=secondary,
         operate_on_gie_id=cfg.pipeline.detector.gie_unique_id if secondary else None,
         operate_on_class_ids=tuple(cfg.pipeline.detector.class_ids) if secondary else (),

@@ -16,6 +16,7 @@ from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
+from tao2ds.deepstream import releases
 from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
 from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
@@ -46,6 +47,7 @@ class EngineSpec:
     # where the .etlt key comes from (names only: the key itself is read at build time)
     key_env: Optional[str] = None
     key_file: Optional[str] = None
+    strongly_typed: bool = False  # the Q/DQ model, built strongly typed (release table)
 
 
 def target_view(
@@ -177,6 +179,7 @@ def build_engine(
         classmap=classmap,
         gpu_id=spec.gpu_id,
         key=resolve_key(spec.key_env or "", spec.key_file) if takes_etlt(spec) else None,
+        strongly_typed=spec.strongly_typed,
     )
     with _session(builder):
         result = builder.build(req)
@@ -224,6 +227,7 @@ def engine_spec(ctx, tb) -> EngineSpec:
         gpu_id=cfg.engine.gpu_id,
         key_env=cfg.model.key_env if L.model_kind != "onnx" else None,
         key_file=cfg.model.key_file if L.model_kind != "onnx" else None,
+        strongly_typed=releases.strongly_typed(releases.get(str(cfg.target.deepstream)), L.int8_route),
     )
 
 

@@ -13,6 +13,7 @@ from tao2ds.artifacts import lock as lock_format
 from tao2ds.artifacts import manifest as manifest_format
 from tao2ds.core import fileio, log, records
 from tao2ds.core.step import Step
+from tao2ds.deepstream import releases
 from tao2ds.steps import calibration, configs, engine, model
 
 logger = log.get(__name__)
@@ -178,8 +179,11 @@ def check_lock(ctx, tb) -> Step:
     )
 
 
-def bundle(ctx, tb, pyds_app: Path) -> Step:
+def bundle(ctx, tb, pyds_app: Path, servicemaker_app: Optional[Path] = None) -> Step:
+    """The bundle ships the Python app(s) the target's release can run (release table: pyds
+    wheels up to 8.0, PyServiceMaker from 8.0)."""
     L, cfg = tb.layout, tb.cfg
+    release = releases.get(str(cfg.target.deepstream))
     recipe = {
         "onnx": L.deployed_onnx.name,
         "model_format": L.model_kind,
@@ -190,6 +194,7 @@ def bundle(ctx, tb, pyds_app: Path) -> Step:
         "calib_cache": L.calibration_cache.name if L.int8_route == "cache" else None,
         "dla_core": cfg.engine.dla_core,
         "trt_version": str(cfg.target.tensorrt),
+        "strongly_typed": releases.strongly_typed(release, L.int8_route),
     }
     out = L.root.parent / f"{tb.name}.tar.gz"
     return Step(
@@ -200,7 +205,8 @@ def bundle(ctx, tb, pyds_app: Path) -> Step:
             "manifest": L.manifest,
             "lock": L.lock,
             "model_json": ctx.common.model_json,
-            "pyds_app": pyds_app,
+            "pyds_app": pyds_app if release.pyds_available else None,
+            "servicemaker_app": servicemaker_app if release.pyservicemaker else None,
             "artifacts": (*artifact_files(ctx, tb), L.resolved_config),
         },
         outputs={"out": out},
@@ -214,10 +220,14 @@ def _bundle(
     manifest: Path,
     lock: Path,
     model_json: Path,
-    pyds_app: Path,
+    pyds_app: Optional[Path],
+    servicemaker_app: Optional[Path],
     artifacts: Sequence[Path],
     out: Path,
     recipe: dict,
 ) -> None:
     """``artifacts`` are what the bundle packs (the manifest's outputs), declared as inputs."""
-    bundle_format.write_bundle(manifest, lock, model_json, out, recipe, {"pyds_app.py": pyds_app})
+    apps = {"pyds_app.py": pyds_app, "servicemaker_app.py": servicemaker_app}
+    bundle_format.write_bundle(
+        manifest, lock, model_json, out, recipe, {k: v for k, v in apps.items() if v is not None}
+    )

@@ -14,7 +14,10 @@ def test_defaults_compose_to_x86_fp16_sample():
 @pytest.mark.parametrize(
     "override,expect",
     [
-        ("target=jetson_nan", "valid choices: jetson_nano, jetson_orin, jetson_xavier, x86_dgpu"),
+        (
+            "target=jetson_nan",
+            "valid choices: jetson_nano, jetson_orin, jetson_thor, jetson_xavier, x86_blackwell, x86_dgpu",
+        ),
         ("precision=int4", "valid choices: fp16, fp32, int8"),
         ("pipeline=detect", "valid choices: classify_frames, detect_classify"),
         ("model.threshold=0.3", "unknown config key 'model.threshold'"),
@@ -56,7 +59,14 @@ def test_targets_split():
         ["jetson_nano", "x86_dgpu"],
         ["precision=fp16"],
     )
-    assert split_targets(["targets=all"])[0] == ["jetson_nano", "jetson_orin", "jetson_xavier", "x86_dgpu"]
+    assert split_targets(["targets=all"])[0] == [
+        "jetson_nano",
+        "jetson_orin",
+        "jetson_thor",
+        "jetson_xavier",
+        "x86_blackwell",
+        "x86_dgpu",
+    ]
     with pytest.raises(ConfigError, match="not both"):
         split_targets(["targets=jetson_nano", "target=x86_dgpu"])
 
@@ -70,7 +80,7 @@ def test_target_records_versions():
         t.tensorrt,
         t.gpu.dla_cores,
         t.jetpack,
-    ) == ("jetson", "7.2", "6.3", "8.5.2", 2, "5.1.2")
+    ) == ("jetson", "7.2", "6.3", "8.5.2.2", 2, "5.1.2")  # derived from the release table
 
 
 def test_yaml_files_only_choose_options():
