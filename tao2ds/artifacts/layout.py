@@ -90,6 +90,7 @@ class CommonLayout:
         """|x| histograms of every calibrated tensor, coarsened, for the report's calibration plot."""
         return self.root / "calibration_histograms.json"
 
+    @property
     def decrypted_onnx(self) -> Path:
         """The ONNX payload of model.etlt, decrypted (only for an ONNX .etlt)."""
         return self.root / DECRYPTED_ONNX
