@@ -9,11 +9,11 @@ from tao2ds.steps import model
 
 def task_analyze():
     """Read the ONNX graph and classmap; check they belong together."""
-    ctx = current()
-    yield task(model.analyze(ctx), ctx.cache)
+    for g in current().groups:
+        yield task(model.analyze(g), g.cache)
 
 
 def task_preprocess():
     """Derive nvinfer preprocessing from the training spec (or the explicit override)."""
-    ctx = current()
-    yield task(model.preprocess(ctx), ctx.cache)
+    for g in current().groups:
+        yield task(model.preprocess(g), g.cache)

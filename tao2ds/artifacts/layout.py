@@ -2,7 +2,9 @@
 
 ``<build.dir>/_common/`` holds target-independent work (model analysis, preprocessing,
 calibration scales, the Q/DQ model); ``<build.dir>/<target>/`` is self-contained: every path in
-its configs is relative to that directory, so it can be copied to the device as it is.
+its configs is relative to that directory, so it can be copied to the device as it is. A sweep
+builds each combination into ``<build.dir>/<target>__<swept values>/`` (and, when combinations
+differ in target-independent settings, into ``_common__<digest>/`` per setting).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ class CommonLayout:
     root: Path
 
     @classmethod
-    def for_build_dir(cls, build_dir: str | Path) -> "CommonLayout":
-        return cls(Path(build_dir) / COMMON)
+    def for_build_dir(cls, build_dir: str | Path, tag: str = "") -> "CommonLayout":
+        return cls(Path(build_dir) / (COMMON + tag))
 
     @property
     def model_json(self) -> Path:
@@ -53,9 +55,9 @@ class TargetLayout:
     trt_version: str
 
     @classmethod
-    def from_cfg(cls, cfg) -> "TargetLayout":
+    def from_cfg(cls, cfg, folder: Optional[str] = None) -> "TargetLayout":
         return cls(
-            root=Path(cfg.build.dir) / cfg.target.name,
+            root=Path(cfg.build.dir) / (folder or cfg.target.name),
             onnx_name=Path(cfg.model.onnx).name,
             precision=str(cfg.precision.name),
             batch_size=int(cfg.model.batch_size),

@@ -2,7 +2,9 @@
 
 doit hands us its command-line ``key=value`` variables; those are Hydra overrides, except
 ``targets=a,b`` (or ``targets=all``), which selects several targets: the config is composed
-once per target with the same overrides plus ``target=<name>``.
+once per target with the same overrides plus ``target=<name>``. Any other value may be a sweep in
+Hydra's grammar (``precision=fp16,int8``, ``x=range(1,4)``, ``precision=glob(fp*)``): the config is
+composed once per combination (``expand_sweeps``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import itertools
 import json
+import re
 import typing
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -33,6 +37,96 @@ RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log")  # where and how, 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
     return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One build of a sweep: its Hydra overrides and the swept (key, value) pairs that single it out."""
+
+    overrides: tuple[str, ...]
+    swept: tuple[tuple[str, str], ...] = ()  # (key, value) in command-line order; target first
+
+    def describe(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.swept) or "the build"
+
+    def folder(self, target: str) -> str:
+        """``<target>`` when at most the target is swept (today's layout), else ``<target>__<part>…``:
+        a group option by its value (``int8``), any other key as ``<leaf>-<value>``
+        (``classifier_threshold-0.7``), characters outside ``[A-Za-z0-9._-]`` as ``_``."""
+        rest = [(k, v) for k, v in self.swept if k != "target"]
+        if not rest:
+            return target
+        leaves = [k.rsplit(".", 1)[-1] for k, _ in rest]
+        parts = [target]
+        for (key, value), leaf in zip(rest, leaves):
+            label = key if leaves.count(leaf) > 1 else leaf
+            parts.append(value if key in GROUPS else f"{label}-{value}")
+        return "__".join(_UNSAFE.sub("_", p) for p in parts)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _sweep_values(override: str, conf_dir: Path) -> list[str] | None:
+    """The values of a sweep override in Hydra's grammar, or None when it is a plain override."""
+    key, _, value = override.partition("=")
+    if "," not in value and "(" not in value:
+        return None  # no sweep without a comma or a sweep function: skip Hydra's parser (start-up time)
+    from hydra.core.override_parser.overrides_parser import (  # deferred: only a sweep needs the grammar
+        OverridesParser,
+    )
+    from hydra.core.override_parser.types import ValueType
+    from hydra.errors import OverrideParseException
+
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+    except OverrideParseException as e:
+        raise ConfigError(f"cannot parse override '{override}': {e}", key=key, value=value) from None
+    if not parsed.is_sweep_override():
+        return None
+    if parsed.is_interval_sweep():
+        raise ConfigError(
+            f"'{override}': an interval has no list of values to build; give them (a,b,c) or range(start,stop,step)",
+            key=key,
+            value=value,
+        )
+    group = key.lstrip("+")
+    if parsed.value_type == ValueType.GLOB_CHOICE_SWEEP:
+        if group not in GROUPS:
+            raise ConfigError(f"'{override}': glob() selects options of a config group ({', '.join(GROUPS)})")
+        values = parsed.value().filter(group_options(group, conf_dir))
+    else:
+        values = list(parsed.sweep_string_iterator())
+    values = list(dict.fromkeys(values))  # each combination once
+    if not values:
+        raise ConfigError(f"'{override}' selects no value", key=group, value=value)
+    return values
+
+
+def expand_sweeps(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> list[Combination]:
+    """Every combination of the swept values (targets first, then command-line order), each once."""
+    plain: list[str] = []
+    sweeps: list[tuple[str, list[str]]] = []
+    for ov in overrides:
+        key = ov.partition("=")[0]
+        values = None if key == MULTI_TARGET_KEY else _sweep_values(ov, conf_dir)
+        if values is None:
+            plain.append(ov)
+        elif key.lstrip("+") == "target":
+            plain.append(f"{MULTI_TARGET_KEY}={','.join(values)}")
+        else:
+            sweeps.append((key, values))
+    multi = any(o.partition("=")[0] == MULTI_TARGET_KEY for o in plain)
+    targets, rest = split_targets(plain, conf_dir)
+    combos = []
+    for target, *chosen in itertools.product(targets, *(values for _, values in sweeps)):
+        ovs = [*rest, *([] if target is None or not multi else [f"target={target}"])]
+        ovs += [f"{key}={v}" for (key, _), v in zip(sweeps, chosen)]
+        swept = ([("target", target)] if multi and len(targets) > 1 else []) + [
+            (key.lstrip("+"), v) for (key, _), v in zip(sweeps, chosen)
+        ]
+        combos.append(Combination(tuple(ovs), tuple(swept)))
+    return combos
 
 
 def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[list[str], list[str]]:

@@ -111,7 +111,7 @@ def calibrate(ctx) -> Step:
     c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
     return Step(
         "calibrate",
-        "scales",
+        f"scales{ctx.tag}",
         run_calibration,
         inputs={
             "onnx": Path(m.onnx),
@@ -129,7 +129,7 @@ def qdq(ctx) -> Step:
     c = ctx.common
     return Step(
         "qdq",
-        "qdq",
+        f"qdq{ctx.tag}",
         write_qdq,
         inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
         outputs={"out": c.qdq_onnx},

@@ -105,7 +105,7 @@ def analyze(ctx) -> Step:
     m, c = ctx.cfg.model, ctx.common
     return Step(
         "analyze",
-        "model",
+        f"model{ctx.tag}",
         analyze_model,
         inputs={"onnx": Path(m.onnx), "classmap": Path(m.classmap)},
         outputs={"out": c.model_json},
@@ -117,7 +117,7 @@ def preprocess(ctx) -> Step:
     m, c = ctx.targets[0].obj.model, ctx.common
     return Step(
         "preprocess",
-        "model",
+        f"model{ctx.tag}",
         write_preprocessing,
         inputs={"model_json": c.model_json, "spec": Path(m.spec) if m.spec else None},
         outputs={"out": c.preprocessing_json},

@@ -69,7 +69,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     """Every file of the target folder the build writes before the manifest."""
     L = tb.layout
     det = configs.detector(ctx, tb)
-    cal = [L.calibration_cache, L.qdq_onnx] if ctx.int8 else []
+    cal = [L.calibration_cache, L.qdq_onnx] if tb.int8 else []
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),
@@ -90,7 +90,7 @@ def source_files(ctx, tb) -> list[Path]:
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
-    return files + configs.local_media(tb) + list(calibration.chosen_images(ctx))
+    return files + configs.local_media(tb) + (list(calibration.chosen_images(ctx)) if tb.int8 else [])
 
 
 def manifest(ctx, tb) -> Step:
@@ -109,7 +109,7 @@ def manifest(ctx, tb) -> Step:
         "engine_sidecar": rel(L.engine_sidecar) if builds else None,
     }
     m = ManifestParams(
-        target=tb.name,
+        target=tb.composed.target,
         precision=L.precision,
         int8_route=L.int8_route,
         artifact_names=names,
