@@ -76,11 +76,11 @@ def _sweep_values(override: str, conf_dir: Path) -> list[str] | None:
         OverridesParser,
     )
     from hydra.core.override_parser.types import ValueType
-    from hydra.errors import OverrideParseException
+    from hydra.errors import HydraException
 
     try:
         parsed = OverridesParser.create().parse_override(override)
-    except OverrideParseException as e:
+    except HydraException as e:  # the grammar's syntax errors are raised as the base class
         raise ConfigError(f"cannot parse override '{override}': {e}", key=key, value=value) from None
     if not parsed.is_sweep_override():
         return None

@@ -189,7 +189,7 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
 def _refuse_or_skip(invalid: list, total: int, valid: list) -> None:
     """Invalid sweep combinations are all reported before any work; the valid ones are built only
     with the user's consent (``build.skip_invalid=true``)."""
-    messages = {str(e) for _, e in invalid}
+    messages = {str(e).replace(str(dict(c.swept).get("target")), "<target>") for c, e in invalid}
     if not valid and len(messages) == 1:
         raise invalid[0][1]  # one problem shared by every combination: report it as such
     lines = [f"{c.describe()}: {str(e).replace(chr(10), chr(10) + '      ')}" for c, e in invalid]
