@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from omegaconf import DictConfig, OmegaConf
-
+from tao2ds.config.view import ConfigView
 from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream import sources as ds_sources
 from tao2ds.deepstream.app import sink_ports, source_count, tiler_layout
@@ -166,8 +165,8 @@ def _code_problem(key: str, value: Any, enum, extra: str = "") -> Optional[Probl
         return Problem(key, value, f"{key}={value}: valid values are {valid}{extra}")
 
 
-def find_problems(cfg: DictConfig) -> list[Problem]:
-    tree: dict = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[assignment]
+def find_problems(cfg: ConfigView) -> list[Problem]:
+    tree: dict = cfg  # the view is a dict of the validated plain values
     t = cfg.target
     platform = str(t.platform)
     jetson = platform == "jetson"
@@ -328,7 +327,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
+def _image_sequence_problems(cfg: ConfigView) -> list[Problem]:
     """Image sequences only for the CPU reference runner.
 
     deepstream-app cannot read one (type 3 URIs are printf-expanded per source index and opened
@@ -375,11 +374,11 @@ def _detector_problems(config: str, deepstream: str) -> list[Problem]:
     ]
 
 
-def problems(cfg: DictConfig) -> list[str]:
+def problems(cfg: ConfigView) -> list[str]:
     return [str(p) for p in find_problems(cfg)]
 
 
-def check_capabilities(cfg: DictConfig) -> None:
+def check_capabilities(cfg: ConfigView) -> None:
     found = find_problems(cfg)
     if not found:
         return

@@ -19,12 +19,10 @@ import typing
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, List, Mapping
-
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
+from typing import Any, Iterable, List
 
 from tao2ds.config.schema import RootConfig
+from tao2ds.config.view import ConfigView, view
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
@@ -162,19 +160,23 @@ def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[
 
 @dataclass(frozen=True)
 class Composed:
-    """One target's validated config, plus the plain-dict form tasks hash."""
+    """One target's validated config: plain values (what tasks hash), read through ``cfg``."""
 
-    cfg: DictConfig  # typed (structured) config
-    target: str
+    _plain: dict  # resolved, validated, enums as their names
+
+    @cached_property
+    def cfg(self) -> ConfigView:
+        """Read-only attribute access to the values: ``cfg.model.onnx``, ``str(cfg.precision.name)``."""
+        return view(self._plain)
+
+    @property
+    def target(self) -> str:
+        return str(self._plain["target"]["name"])
 
     @cached_property
     def obj(self) -> RootConfig:
         """The schema's dataclass objects (``RootConfig``), enums as members: typed values."""
         return from_plain(RootConfig, self._plain)
-
-    @cached_property
-    def _plain(self) -> dict:
-        return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
         """The config as plain JSON-able values (shared: do not modify it)."""
@@ -239,16 +241,19 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     return validate(raw)
 
 
-def validate(raw: DictConfig | Mapping) -> Composed:
+def validate(raw: Any) -> Composed:
+    """Check a raw config (an OmegaConf ``DictConfig`` or plain mapping) against ``RootConfig``."""
+    from omegaconf import DictConfig, OmegaConf  # deferred: a cached compose never needs OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
     schema = OmegaConf.structured(RootConfig)
     try:
         plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
         cfg = OmegaConf.merge(schema, plain)  # re-checks keys a '+key=' override slipped past Hydra
-        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        values = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True, enum_to_str=True)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
-    OmegaConf.set_readonly(cfg, True)
-    return Composed(cfg=cfg, target=str(cfg.target.name))
+    return Composed(values)  # type: ignore[arg-type]
 
 
 def _register_schema() -> None:
@@ -279,6 +284,8 @@ def _unknown_choice(group: str, value: str, valid: list[str]) -> str:
 
 def _explain_omegaconf(e: BaseException, fallback: str) -> str:
     """Turn OmegaConf's errors into one line naming the key and what it accepts."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError  # deferred, as above
+
     key = getattr(e, "full_key", None)
     if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and key:
         parent, _, leaf = str(key).rpartition(".")
@@ -299,6 +306,8 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
 
 
 def _valid_keys(dotted_parent: str) -> list[str]:
+    from omegaconf import DictConfig, OmegaConf  # deferred, as above
+
     node = OmegaConf.structured(RootConfig)
     for part in filter(None, dotted_parent.split(".")):
         try:
@@ -314,7 +323,7 @@ class ComposeCache:
     """Validated configs by (overrides, conf/ contents, tao2ds code), so a no-op ``doit`` run skips
     Hydra composition (about 0.1 s per target). Entries are plain dicts that passed ``validate``."""
 
-    MAX_ENTRIES = 32
+    MAX_ENTRIES = 128  # a sweep stores one entry per combination
 
     def __init__(self, path: Path, conf_dir: Path = CONF_DIR):
         self.path, self.conf_dir = Path(path), conf_dir
@@ -340,11 +349,7 @@ class ComposeCache:
 
     def get(self, overrides: list[str]) -> Composed | None:
         data = self.entries.get(self._key(overrides))
-        if data is None:
-            return None
-        cfg = OmegaConf.create(data)  # validated when stored; typed values come from ``Composed.obj``
-        OmegaConf.set_readonly(cfg, True)
-        return Composed(cfg=cfg, target=str(cfg.target.name))
+        return None if data is None else Composed(data)  # validated when stored
 
     def put(self, overrides: list[str], composed: Composed) -> None:
         self.entries[self._key(overrides)] = composed.to_dict()

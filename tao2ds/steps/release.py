@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.artifacts import bundle as bundle_format
 from tao2ds.artifacts import lock as lock_format
 from tao2ds.artifacts import manifest as manifest_format
 from tao2ds.core import fileio, records
@@ -203,4 +202,8 @@ def _bundle(
     recipe: dict,
 ) -> None:
     """``artifacts`` are what the bundle packs (the manifest's outputs), declared as inputs."""
+    from tao2ds.artifacts import (
+        bundle as bundle_format,
+    )  # deferred: tarfile only when bundling (start-up time)
+
     bundle_format.write_bundle(manifest, lock, model_json, out, recipe, {"pyds_app.py": pyds_app})
