@@ -10,7 +10,6 @@ composed once per combination (``expand_sweeps``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
 import itertools
 import json
@@ -19,7 +18,7 @@ import typing
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, List
+from typing import Any, Callable, Iterable, List
 
 from tao2ds.config.schema import RootConfig
 from tao2ds.config.view import ConfigView, view
@@ -192,32 +191,36 @@ class Composed:
 def from_plain(cls: type, data: Any) -> Any:
     """Instantiate a schema dataclass from validated plain values (faster than OmegaConf's
     ``to_object`` on an untyped config, which a no-op run would otherwise pay per target)."""
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
-    return cls(**kwargs)
+    return _converter(cls)(data)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 @lru_cache(maxsize=None)
-def _hints(cls: type) -> dict:
-    return typing.get_type_hints(cls)
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    """A function that turns a plain value into ``tp``, worked out once per type."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union:
-        return _convert(next(a for a in args if a is not type(None)), value)
+        inner = _converter(next(a for a in args if a is not type(None)))
+        return lambda value: None if value is None else inner(value)
     if origin in (list, List):
-        return [_convert(args[0], v) for v in value]
+        item = _converter(args[0])
+        return lambda value: None if value is None else [item(v) for v in value]
     if dataclasses.is_dataclass(tp):
-        return from_plain(tp, value)
+        hints = typing.get_type_hints(tp)
+        fields = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(tp)]
+
+        def build(value: Any) -> Any:
+            if value is None:
+                return None
+            return tp(**{name: conv(value[name]) for name, conv in fields if name in value})
+
+        return build
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
-    return value
+        return lambda value: None if value is None else tp(value)
+    return _identity
 
 
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
@@ -273,6 +276,8 @@ def _check_group_choices(overrides: list[str], conf_dir: Path) -> None:
 
 
 def _unknown_choice(group: str, value: str, valid: list[str]) -> str:
+    import difflib  # deferred: error messages only (start-up time)
+
     hint = difflib.get_close_matches(value, valid, n=1)
     msg = f"unknown {group} '{value}'; valid choices: {', '.join(valid)}"
     if hint:
@@ -290,6 +295,8 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
     if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and key:
         parent, _, leaf = str(key).rpartition(".")
         valid = _valid_keys(parent)
+        import difflib  # deferred, as above
+
         hint = difflib.get_close_matches(leaf, valid, n=1)
         msg = f"unknown config key '{key}'"
         if valid:
@@ -320,20 +327,17 @@ def _valid_keys(dotted_parent: str) -> list[str]:
 
 
 class ComposeCache:
-    """Validated configs by (overrides, conf/ contents, tao2ds code), so a no-op ``doit`` run skips
-    Hydra composition (about 0.1 s per target). Entries are plain dicts that passed ``validate``."""
+    """Validated configs by (overrides, conf/ contents, tao2ds config code), so a no-op ``doit`` run
+    skips Hydra composition (about 0.1 s per target). One small JSON file per entry in ``path``
+    (a sweep stores one per combination; a run reads only its own); entries are plain dicts that
+    passed ``validate``."""
 
-    MAX_ENTRIES = 128  # a sweep stores one entry per combination
+    MAX_ENTRIES = 256
 
     def __init__(self, path: Path, conf_dir: Path = CONF_DIR):
         self.path, self.conf_dir = Path(path), conf_dir
         self._conf_digest: str | None = None
-        self.entries: dict[str, dict] = {}
-        self.dirty = False
-        try:
-            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
+        self.pending: dict[str, dict] = {}
 
     def _key(self, overrides: list[str]) -> str:
         if self._conf_digest is None:
@@ -345,20 +349,24 @@ class ComposeCache:
                 p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))
             }  # schema, composition
             self._conf_digest = digest([conf, code])
-        return digest([self._conf_digest, overrides])
+        return digest([self._conf_digest, overrides])[:32]
 
     def get(self, overrides: list[str]) -> Composed | None:
-        data = self.entries.get(self._key(overrides))
-        return None if data is None else Composed(data)  # validated when stored
+        try:
+            data = json.loads((self.path / f"{self._key(overrides)}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return Composed(data) if isinstance(data, dict) else None  # validated when stored
 
     def put(self, overrides: list[str], composed: Composed) -> None:
-        self.entries[self._key(overrides)] = composed.to_dict()
-        while len(self.entries) > self.MAX_ENTRIES:
-            self.entries.pop(next(iter(self.entries)))
-        self.dirty = True
+        self.pending[self._key(overrides)] = composed.to_dict()
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self.pending:
             return
-        write_text(self.path, json.dumps(self.entries))
-        self.dirty = False
+        for key, data in self.pending.items():
+            write_text(self.path / f"{key}.json", json.dumps(data))
+        self.pending.clear()
+        entries = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[: max(0, len(entries) - self.MAX_ENTRIES)]:
+            old.unlink(missing_ok=True)

@@ -32,7 +32,7 @@ from tao2ds.core.errors import ConfigError, InputError, LockMismatch
 from tao2ds.deepstream import sources as ds_sources
 
 logger = log.get(__name__)
-COMPOSE_CACHE = Path(".tao2ds") / "compose-cache.json"
+COMPOSE_CACHE = Path(".tao2ds") / "compose-cache"
 # The config the target-independent steps (model analysis, preprocessing, calibration, Q/DQ model)
 # read: sweep combinations that agree on it share one ``_common`` folder and its tasks.
 COMMON_CONFIG = (
