@@ -20,7 +20,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, List
 
-from tao2ds.config.schema import RootConfig
 from tao2ds.config.view import ConfigView, view
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
@@ -173,8 +172,12 @@ class Composed:
         return str(self._plain["target"]["name"])
 
     @cached_property
-    def obj(self) -> RootConfig:
-        """The schema's dataclass objects (``RootConfig``), enums as members: typed values."""
+    def obj(self) -> Any:
+        """The schema's dataclass objects (``RootConfig``), enums as members: typed values.
+        (The build steps read ``cfg``: importing the schema's dataclasses costs a no-op run
+        about 15 ms, and the values are the same ones, already validated.)"""
+        from tao2ds.config.schema import RootConfig  # deferred: see above
+
         return from_plain(RootConfig, self._plain)
 
     def to_dict(self) -> dict:
@@ -249,6 +252,8 @@ def validate(raw: Any) -> Composed:
     from omegaconf import DictConfig, OmegaConf  # deferred: a cached compose never needs OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    from tao2ds.config.schema import RootConfig  # deferred, as OmegaConf (start-up time)
+
     schema = OmegaConf.structured(RootConfig)
     try:
         plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
@@ -262,6 +267,8 @@ def validate(raw: Any) -> Composed:
 def _register_schema() -> None:
     """Make the schema the base of the defaults list, so every schema key can be overridden."""
     from hydra.core.config_store import ConfigStore
+
+    from tao2ds.config.schema import RootConfig  # deferred (start-up time)
 
     ConfigStore.instance().store(name="tao2ds_schema", node=RootConfig)
 
@@ -314,6 +321,8 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
 
 def _valid_keys(dotted_parent: str) -> list[str]:
     from omegaconf import DictConfig, OmegaConf  # deferred, as above
+
+    from tao2ds.config.schema import RootConfig
 
     node = OmegaConf.structured(RootConfig)
     for part in filter(None, dotted_parent.split(".")):

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
-from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
 from tao2ds.core import fileio
 from tao2ds.core.errors import BuildError, ConfigError
 from tao2ds.core.step import Step
@@ -70,6 +69,11 @@ def load_amax(calibration_json: Path) -> dict[str, float]:
 
 
 def write_calibration_cache(calibration_json: Path, trt_version: str, out: Path) -> None:
+    from tao2ds.calibration.cache_format import (  # deferred: only when the step runs (start-up time)
+        CalibrationCache,
+        trt_version_number,
+    )
+
     amax = load_amax(calibration_json)
     cache = CalibrationCache.from_amax(trt_version_number(trt_version), amax)
     fileio.write_text(out, cache.render())
@@ -108,7 +112,7 @@ def chosen_images(ctx) -> tuple[Path, ...]:
 
 
 def calibrate(ctx) -> Step:
-    c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
+    c, cal, m = ctx.common, ctx.cfg.calibration, ctx.cfg.model
     return Step(
         "calibrate",
         f"scales{ctx.tag}",

@@ -14,7 +14,6 @@ from tao2ds.core.errors import ModelError
 from tao2ds.core.step import Step
 from tao2ds.deepstream.labels import render_labels
 from tao2ds.model.labels import build_labels, class_dim, load_classmap
-from tao2ds.model.onnx_io import read_graph_io
 from tao2ds.model.preprocess import Preprocessing, resolve_preprocessing, spec_input_size
 from tao2ds.model.tao_spec import load_spec
 
@@ -23,6 +22,8 @@ logger = log.get(__name__)
 
 def analyze_model(onnx: str, classmap: str, out: Path) -> None:
     """Graph interface + label lines in graph-output order; fails early on a classmap/model mismatch."""
+    from tao2ds.model.onnx_io import read_graph_io  # deferred: only when the step runs (start-up time)
+
     io = read_graph_io(onnx)
     classes = load_classmap(classmap)
     labels = build_labels(classes, [(o.name, class_dim(o.shape)) for o in io.outputs], source=f"{onnx}")
@@ -114,7 +115,7 @@ def analyze(ctx) -> Step:
 
 
 def preprocess(ctx) -> Step:
-    m, c = ctx.targets[0].obj.model, ctx.common
+    m, c = ctx.cfg.model, ctx.common  # validated values (see Composed.obj)
     return Step(
         "preprocess",
         f"model{ctx.tag}",
