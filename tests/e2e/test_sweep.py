@@ -83,3 +83,26 @@ def test_invalid_combinations_stop_the_run_unless_the_user_consents(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "skipping 2 of 4 sweep combinations" in proc.stderr
     assert {p.name for p in run.build.iterdir()} == {"_common", "jetson_xavier__fp16", "jetson_xavier__fp32"}
+
+
+def test_sweeping_the_model_does_each_models_common_work_once(tmp_path, seed_model):
+    from tests.model_factory import SEED_CLASSES, make_multitask_onnx
+
+    onnx, classmap = seed_model
+    other = make_multitask_onnx(
+        tmp_path / "other" / "model.onnx",
+        {k: len(v) for k, v in SEED_CLASSES.items()},
+        order=["base_color", "season", "category"],  # another graph: its own analysis and labels
+    )
+    run = DoitRun(tmp_path / "run")
+    args = ["build", f"model.onnx={onnx},{other}", f"model.classmap={classmap}", "model.spec=null"]
+    ran = run.executed(run(*args))
+    assert len([t for t in ran if t.startswith("analyze:model__")]) == 2
+    commons = sorted(p for p in run.build.iterdir() if p.name.startswith("_common__"))
+    assert len(commons) == 2 and all((c / "model.json").is_file() for c in commons)
+    folders = sorted(p for p in run.build.iterdir() if p.name.startswith("x86_dgpu__onnx-"))
+    labels = {f.name: (f / "labels.txt").read_text().splitlines()[0].split(";")[0] for f in folders}
+    assert len(folders) == 2 and set(labels.values()) == {"Fall", "Black"}, (
+        labels
+    )  # season first vs base_color first
+    assert run.executed(run(*args)) == set()
