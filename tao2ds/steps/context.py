@@ -189,11 +189,14 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
 def _refuse_or_skip(invalid: list, total: int, valid: list) -> None:
     """Invalid sweep combinations are all reported before any work; the valid ones are built only
     with the user's consent (``build.skip_invalid=true``)."""
-    messages = {str(e).replace(str(dict(c.swept).get("target")), "<target>") for c, e in invalid}
-    if not valid and len(messages) == 1:
+
+    def shared(c: Combination, e: Exception) -> str:  # the message with the combination's target blanked
+        target = dict(c.swept).get("target")
+        return str(e).replace(target, "<target>") if target else str(e)
+
+    if not valid and len({shared(c, e) for c, e in invalid}) == 1:
         raise invalid[0][1]  # one problem shared by every combination: report it as such
-    lines = [f"{c.describe()}: {str(e).replace(chr(10), chr(10) + '      ')}" for c, e in invalid]
-    listing = "\n  - ".join(lines)
+    listing = "\n  - ".join(f"{c.describe()}: " + str(e).replace("\n", "\n      ") for c, e in invalid)
     if valid and valid[0][1].cfg.build.skip_invalid:
         logger.warning(
             "skipping %d of %d sweep combinations (build.skip_invalid=true):\n  - %s",
@@ -204,7 +207,7 @@ def _refuse_or_skip(invalid: list, total: int, valid: list) -> None:
         return
     raise ConfigError(
         f"{len(invalid)} of {total} sweep combinations cannot be built:\n  - {listing}",
-        key="sweep",
+        key=getattr(invalid[0][1], "key", None),
         hint=(
             f"drop those values, or add build.skip_invalid=true to build the other {len(valid)} and skip these"
             if valid
