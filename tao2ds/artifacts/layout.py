@@ -2,7 +2,9 @@
 
 ``<build.dir>/_common/`` holds target-independent work (model analysis, preprocessing,
 calibration scales, the Q/DQ model); ``<build.dir>/<target>/`` is self-contained: every path in
-its configs is relative to that directory, so it can be copied to the device as it is.
+its configs is relative to that directory, so it can be copied to the device as it is. A sweep
+builds each combination into ``<build.dir>/<target>__<swept values>/`` (and, when combinations
+differ in target-independent settings, into ``_common__<digest>/`` per setting).
 """
 
 from __future__ import annotations
@@ -50,14 +52,14 @@ def model_kind(cfg) -> str:
     return "etlt-" + read_etlt_header(etlt).kind
 
 
-def source_onnx(cfg) -> Optional[Path]:
+def source_onnx(cfg, tag: str = "") -> Optional[Path]:
     """The ONNX graph the model steps read: model.onnx, the decrypted payload of an ONNX .etlt, or
     None for a UFF .etlt (no graph tao2ds can read)."""
     kind = model_kind(cfg)
     if kind == "onnx":
         return Path(cfg.model.onnx)
     if kind == "etlt-onnx":
-        return CommonLayout.for_build_dir(cfg.build.dir).decrypted_onnx
+        return CommonLayout.for_build_dir(cfg.build.dir, tag).decrypted_onnx  # tag: the sweep group
     return None
 
 
@@ -66,8 +68,8 @@ class CommonLayout:
     root: Path
 
     @classmethod
-    def for_build_dir(cls, build_dir: str | Path) -> "CommonLayout":
-        return cls(Path(build_dir) / COMMON)
+    def for_build_dir(cls, build_dir: str | Path, tag: str = "") -> "CommonLayout":
+        return cls(Path(build_dir) / (COMMON + tag))
 
     @property
     def model_json(self) -> Path:
@@ -111,11 +113,11 @@ class TargetLayout:
     int8_route_requested: str = "auto"
 
     @classmethod
-    def from_cfg(cls, cfg) -> "TargetLayout":
+    def from_cfg(cls, cfg, folder: Optional[str] = None) -> "TargetLayout":
         kind = model_kind(cfg)
         etlt = Path(cfg.model.etlt) if kind != "onnx" else None
         return cls(
-            root=Path(cfg.build.dir) / cfg.target.name,
+            root=Path(cfg.build.dir) / (folder or cfg.target.name),
             model_kind=kind,
             etlt_name=etlt.name if etlt else None,
             # an ONNX .etlt ships decrypted as <stem>.onnx; a UFF .etlt keeps no ONNX (the name is unused)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from omegaconf import DictConfig, OmegaConf
-
+from tao2ds.config.view import ConfigView
 from tao2ds.core.errors import CapabilityError, ConfigError
 from tao2ds.deepstream import releases
 from tao2ds.deepstream import sources as ds_sources
@@ -173,8 +172,8 @@ def _code_problem(key: str, value: Any, enum, extra: str = "") -> Optional[Probl
         return Problem(key, value, f"{key}={value}: valid values are {valid}{extra}")
 
 
-def find_problems(cfg: DictConfig) -> list[Problem]:
-    tree: dict = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[assignment]
+def find_problems(cfg: ConfigView) -> list[Problem]:
+    tree: dict = cfg  # the view is a dict of the validated plain values
     t = cfg.target
     platform = str(t.platform)
     jetson = platform == "jetson"
@@ -352,7 +351,7 @@ def uff_supported(deepstream: str, tensorrt: str) -> bool:
     )
 
 
-def etlt_kind(cfg: DictConfig) -> Optional[str]:
+def etlt_kind(cfg: ConfigView) -> Optional[str]:
     """ "uff" / "onnx" for model.etlt (by its header), None without one or when it is unreadable
     (a missing or broken file is reported with the other inputs)."""
     etlt = getattr(cfg.model, "etlt", None)
@@ -364,7 +363,7 @@ def etlt_kind(cfg: DictConfig) -> Optional[str]:
         return None
 
 
-def model_source_problems(cfg: DictConfig) -> list[Problem]:
+def model_source_problems(cfg: ConfigView) -> list[Problem]:
     """Exactly one of model.onnx / model.etlt; a UFF .etlt only where DeepStream can still build it."""
     m, t = cfg.model, cfg.target
     etlt = getattr(m, "etlt", None)
@@ -422,7 +421,7 @@ def model_source_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def tao_builder_problems(cfg: DictConfig) -> list[Problem]:
+def tao_builder_problems(cfg: ConfigView) -> list[Problem]:
     """tao-converter: Jetson targets with TensorRT <= 8.6; TAO Deploy: where it runs must be reachable."""
     builder, t = str(cfg.engine.builder), cfg.target
     out: list[Problem] = []
@@ -475,7 +474,7 @@ def tao_builder_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
+def _image_sequence_problems(cfg: ConfigView) -> list[Problem]:
     """Image sequences only for the CPU reference runner.
 
     deepstream-app cannot read one (type 3 URIs are printf-expanded per source index and opened
@@ -502,7 +501,7 @@ def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def release_problems(cfg: DictConfig) -> list[Problem]:
+def release_problems(cfg: ConfigView) -> list[Problem]:
     """What the target's DeepStream release (``deepstream.releases``) lacks: the run backend's
     Python bindings and the chosen INT8 route."""
     t = cfg.target
@@ -585,11 +584,11 @@ def _detector_problems(config: str, deepstream: str) -> list[Problem]:
     ]
 
 
-def problems(cfg: DictConfig) -> list[str]:
+def problems(cfg: ConfigView) -> list[str]:
     return [str(p) for p in find_problems(cfg)]
 
 
-def check_capabilities(cfg: DictConfig) -> None:
+def check_capabilities(cfg: ConfigView) -> None:
     found = find_problems(cfg)
     if not found:
         return

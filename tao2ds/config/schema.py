@@ -261,6 +261,8 @@ class PipelineConfig:
 @dataclass
 class BuildConfig:
     dir: str = "build"
+    # a sweep with invalid combinations builds the valid ones only when this is true (consent)
+    skip_invalid: bool = False
 
 
 @dataclass

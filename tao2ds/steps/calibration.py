@@ -91,6 +91,7 @@ def load_amax(calibration_json: Path) -> dict[str, float]:
 
 
 def write_calibration_cache(calibration_json: Path, trt_version: str, out: Path) -> None:
+
     amax = load_amax(calibration_json)
     cache = CalibrationCache.from_amax(trt_version_number(trt_version), amax)
     fileio.write_text(out, cache.render())
@@ -129,13 +130,13 @@ def chosen_images(ctx) -> tuple[Path, ...]:
 
 
 def calibrate(ctx) -> Step:
-    c, cal = ctx.common, ctx.targets[0].obj.calibration
+    c, cal = ctx.common, ctx.cfg.calibration
     return Step(
         "calibrate",
-        "scales",
+        f"scales{ctx.tag}",
         run_calibration,
         inputs={
-            "onnx": source_onnx(ctx.cfg),
+            "onnx": source_onnx(ctx.cfg, ctx.tag),
             "preprocessing_json": c.preprocessing_json,
             "images": chosen_images(ctx),
         },
@@ -150,9 +151,9 @@ def qdq(ctx) -> Step:
     c = ctx.common
     return Step(
         "qdq",
-        "qdq",
+        f"qdq{ctx.tag}",
         write_qdq,
-        inputs={"onnx": source_onnx(ctx.cfg), "calibration_json": c.calibration_json},
+        inputs={"onnx": source_onnx(ctx.cfg, ctx.tag), "calibration_json": c.calibration_json},
         outputs={"out": c.qdq_onnx},
         doc="Q/DQ ONNX (explicit quantization)",
     )

@@ -7,9 +7,8 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.config.schema import PipelineConfig
 from tao2ds.core import fileio, records
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.step import CONFIG, Step
@@ -117,7 +116,7 @@ def stage_detector_config(
 
 @dataclass(frozen=True)
 class AppParams:
-    pipeline: PipelineConfig = field(metadata=CONFIG("pipeline"))
+    pipeline: Mapping[str, Any] = field(metadata=CONFIG("pipeline"))  # validated (schema.PipelineConfig)
     platform: str = field(metadata=CONFIG("target.platform"))
     deepstream: str = field(metadata=CONFIG("target.deepstream"))
     deepstream_root: str = field(metadata=CONFIG("target.deepstream_root"))
@@ -251,7 +250,7 @@ def tracker_config(tb) -> Optional[Path]:
 
 
 def appconfig(ctx, tb) -> Step:
-    o, L, det = tb.obj, tb.layout, detector_source(tb)
+    o, L, det = tb.cfg, tb.layout, detector_source(tb)  # validated values (see Composed.obj)
     base = L.app_config.parent
     p = AppParams(
         pipeline=o.pipeline,

@@ -16,7 +16,6 @@ from tao2ds.core.step import Step
 from tao2ds.deepstream.labels import render_labels
 from tao2ds.model.etlt import decrypt_etlt, read_etlt_header, resolve_key
 from tao2ds.model.labels import build_labels, class_dim, load_classmap
-from tao2ds.model.onnx_io import read_graph_io
 from tao2ds.model.preprocess import Preprocessing, resolve_preprocessing, spec_input_size
 from tao2ds.model.tao_spec import load_spec
 
@@ -25,6 +24,8 @@ logger = log.get(__name__)
 
 def analyze_model(onnx: str, classmap: str, out: Path) -> None:
     """Graph interface + label lines in graph-output order; fails early on a classmap/model mismatch."""
+    from tao2ds.model.onnx_io import read_graph_io  # deferred: only when the step runs (start-up time)
+
     io = read_graph_io(onnx)
     classes = load_classmap(classmap)
     labels = build_labels(classes, [(o.name, class_dim(o.shape)) for o in io.outputs], source=f"{onnx}")
@@ -166,7 +167,7 @@ def analyze(ctx) -> Step:
     if model_kind(ctx.cfg) == "etlt-uff":
         return Step(
             "analyze",
-            "model",
+            f"model{ctx.tag}",
             analyze_uff,
             inputs={
                 "etlt": Path(m.etlt),
@@ -178,9 +179,9 @@ def analyze(ctx) -> Step:
         )
     return Step(
         "analyze",
-        "model",
+        f"model{ctx.tag}",
         analyze_model,
-        inputs={"onnx": source_onnx(ctx.cfg), "classmap": Path(m.classmap)},
+        inputs={"onnx": source_onnx(ctx.cfg, ctx.tag), "classmap": Path(m.classmap)},
         outputs={"out": c.model_json},
         doc="graph inputs/outputs and label lines in graph order",
     )
@@ -193,7 +194,7 @@ def decrypt(ctx) -> Optional[Step]:
         return None
     return Step(
         "decrypt",
-        "model",
+        f"model{ctx.tag}",
         decrypt_model,
         inputs={"etlt": Path(m.etlt)},
         outputs={"out": ctx.common.decrypted_onnx},
@@ -209,10 +210,10 @@ def decrypt(ctx) -> Optional[Step]:
 
 
 def preprocess(ctx) -> Step:
-    m, c = ctx.targets[0].obj.model, ctx.common
+    m, c = ctx.cfg.model, ctx.common  # validated values (see Composed.obj)
     return Step(
         "preprocess",
-        "model",
+        f"model{ctx.tag}",
         write_preprocessing,
         inputs={"model_json": c.model_json, "spec": Path(m.spec) if m.spec else None},
         outputs={"out": c.preprocessing_json},
@@ -236,7 +237,7 @@ def stage_model(ctx, tb) -> Step:
         "stage-model",
         f"{tb.name}:model",
         stage_file,
-        inputs={"src": source_onnx(tb.cfg)},
+        inputs={"src": source_onnx(tb.cfg, ctx.tag)},
         outputs={"dest": tb.layout.onnx},
         doc="the ONNX model next to its configs",
     )

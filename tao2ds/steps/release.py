@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.artifacts import bundle as bundle_format
 from tao2ds.artifacts import layout
 from tao2ds.artifacts import lock as lock_format
 from tao2ds.artifacts import manifest as manifest_format
@@ -81,7 +80,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     """Every file of the target folder the build writes before the manifest."""
     L = tb.layout
     det = configs.detector(ctx, tb)
-    cal = [L.calibration_cache, L.qdq_onnx] if ctx.int8 else []
+    cal = [L.calibration_cache, L.qdq_onnx] if tb.int8 else []
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),
@@ -103,7 +102,7 @@ def source_files(ctx, tb) -> list[Path]:
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
-    return files + configs.local_media(tb) + list(calibration.chosen_images(ctx))
+    return files + configs.local_media(tb) + (list(calibration.chosen_images(ctx)) if tb.int8 else [])
 
 
 def manifest(ctx, tb) -> Step:
@@ -125,7 +124,7 @@ def manifest(ctx, tb) -> Step:
         "engine_sidecar": rel(L.engine_sidecar) if builds else None,
     }
     m = ManifestParams(
-        target=tb.name,
+        target=tb.composed.target,
         precision=L.precision,
         int8_route=L.int8_route,
         artifact_names=names,
@@ -227,6 +226,8 @@ def _bundle(
     recipe: dict,
 ) -> None:
     """``artifacts`` are what the bundle packs (the manifest's outputs), declared as inputs."""
+    from tao2ds.artifacts import bundle as bundle_format  # deferred: tarfile only when bundling (start-up)
+
     apps = {"pyds_app.py": pyds_app, "servicemaker_app.py": servicemaker_app}
     bundle_format.write_bundle(
         manifest, lock, model_json, out, recipe, {k: v for k, v in apps.items() if v is not None}

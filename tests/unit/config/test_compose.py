@@ -122,4 +122,4 @@ def test_composed_sections_come_from_the_schema():
     assert d["engine"]["workspace_mib"] == 1024 and d["engine"]["scaling_compute_hw"] == 1
     assert d["run"] == {"backend": "auto", "max_frames": None, "annotate": True}
     assert d["verify"] == {"min_accuracy": 0.95} and d["cache"] == {"dir": ".tao2ds-cache", "remote": None}
-    assert d["build"] == {"dir": "build"}
+    assert d["build"] == {"dir": "build", "skip_invalid": False}
