@@ -16,7 +16,7 @@ def _keys(text: str) -> dict:
 def test_two_by_two_sweep_builds_four_folders_in_parallel_then_nothing(tmp_path):
     run = DoitRun(tmp_path)
     first = run("-n", "2", "build", *SWEEP)
-    assert {p.name for p in run.build.iterdir()} == {"_common", *FOLDERS}
+    assert {p.name for p in run.build.iterdir() if not p.name.startswith(".")} == {"_common", *FOLDERS}
     ran = run.executed(first)
     # target-independent work once for the four combinations
     common = [
@@ -50,7 +50,7 @@ def test_two_by_two_sweep_builds_four_folders_in_parallel_then_nothing(tmp_path)
     # a new value adds its combinations; the others stay up to date
     more = run.executed(run("build", *SWEEP, "model.classifier_threshold=0.5,0.7"))
     assert not any(t.startswith(("analyze:", "calibrate:")) for t in more)
-    assert {p.name for p in run.build.iterdir()} >= {
+    assert {p.name for p in run.build.iterdir() if not p.name.startswith(".")} >= {
         f"{f}__classifier_threshold-{v}" for f in FOLDERS for v in ("0.5", "0.7")
     }
 
@@ -82,7 +82,11 @@ def test_invalid_combinations_stop_the_run_unless_the_user_consents(tmp_path):
     proc = run("build", *args, "build.skip_invalid=true", check=False)
     assert proc.returncode == 0, proc.stderr
     assert "skipping 2 of 4 sweep combinations" in proc.stderr
-    assert {p.name for p in run.build.iterdir()} == {"_common", "jetson_xavier__fp16", "jetson_xavier__fp32"}
+    assert {p.name for p in run.build.iterdir() if not p.name.startswith(".")} == {
+        "_common",
+        "jetson_xavier__fp16",
+        "jetson_xavier__fp32",
+    }
 
 
 def test_sweeping_the_model_does_each_models_common_work_once(tmp_path, seed_model):
