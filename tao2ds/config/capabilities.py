@@ -11,7 +11,7 @@ refusal comes at config-check time, not at render time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Optional
 
 from omegaconf import DictConfig, OmegaConf
@@ -300,6 +300,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
             tiler_layout(source_count(pipe["sources"]), tiled["enable"], tiled["rows"], tiled["columns"])
         except CapabilityError as e:
             add(Problem(e.key or "pipeline.tiled_display", e.value, e.message, e.hint))
+    out += _sink_file_problems(pipe["sinks"])
     if not any(x.key.startswith("pipeline.sinks") for x in out):
         try:
             sink_ports(pipe["sinks"])
@@ -323,6 +324,30 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
                     "pipeline.detector.gie_unique_id",
                     cfg.pipeline.detector.gie_unique_id,
                     "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ",
+                )
+            )
+    return out
+
+
+def _sink_file_problems(sinks: list) -> list[Problem]:
+    """A file sink writes into the target folder: deepstream-app reads output-file with
+    g_key_file_get_string, relative to its working directory (deepstream-parsers.md F12, parse_sink
+    l.1540 DS 6.0.1 / l.1808 DS 7.1), and the launcher and start.sh run it in that folder. So the
+    path must stay inside it."""
+    out = []
+    for n, sink in enumerate(sinks):
+        name = sink.get("output_file")
+        if name is None:
+            continue
+        path = PurePosixPath(name)
+        if not name.strip() or path.is_absolute() or ".." in path.parts or "\\" in name:
+            out.append(
+                Problem(
+                    f"pipeline.sinks[{n}].output_file",
+                    name,
+                    f"pipeline.sinks[{n}].output_file={name!r}: must be a relative path inside the target "
+                    "folder (no leading '/', no '..'), which has to stay self-contained",
+                    hint="e.g. out.mp4 or results/out.mp4",
                 )
             )
     return out

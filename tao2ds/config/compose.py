@@ -11,24 +11,30 @@ import dataclasses
 import difflib
 import enum
 import json
+import re
 import typing
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from tao2ds.config.schema import RootConfig
+from tao2ds.core import log
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
 
+logger = log.get(__name__)
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
 RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log")  # where and how, not what: not recorded
+# A target's name is its folder under build.dir: no path separators or dots ('..'), and no leading
+# '_' (build.dir/_common is the target-independent folder) or '-'.
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
@@ -134,7 +140,7 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     _register_schema()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
-            raw = hydra_compose(config_name="config", overrides=overrides)
+            raw = hydra_compose(config_name="config", overrides=overrides, return_hydra_config=True)
     except MissingConfigException as e:
         raise ConfigError(str(e)) from None
     except OverrideParseException as e:
@@ -142,7 +148,29 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     except ConfigCompositionException as e:
         cause = e.__cause__ or e
         raise ConfigError(_explain_omegaconf(cause, str(e))) from None
-    return validate(raw)
+    chosen = raw.hydra.runtime.choices.get("target")
+    with open_dict(raw):
+        del raw["hydra"]
+    composed = validate(raw)
+    _check_target_file(composed.target, chosen, conf_dir)
+    return composed
+
+
+def _check_target_file(name: str, chosen: str | None, conf_dir: Path) -> None:
+    """A target's name equals its YAML file's: two files with one name would share a folder."""
+    if chosen is None or name == chosen:
+        return
+    path = conf_dir / "target" / f"{chosen}.yaml"
+    raise ConfigError(
+        f"target.name={name} but the target's file is {path}: a target's name must equal its "
+        f"file name, since it names the build folder <build.dir>/{name}/ (a copied target that "
+        "kept another's name would overwrite that target's folder)",
+        key="target.name",
+        file=path,
+        value=name,
+        hint=f"set 'name: {chosen}' in {path}"
+        + ("" if TARGET_NAME.fullmatch(chosen) else ", after renaming the file to a plain identifier"),
+    )
 
 
 def validate(raw: DictConfig | Mapping) -> Composed:
@@ -153,8 +181,17 @@ def validate(raw: DictConfig | Mapping) -> Composed:
         OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
+    name = str(cfg.target.name)
+    if not TARGET_NAME.fullmatch(name):
+        raise ConfigError(
+            f"target.name={name!r}: a target's name must be a plain identifier (letters, digits, '_' "
+            "and '-', starting with a letter or digit), since it names the folder <build.dir>/<name>/",
+            key="target.name",
+            value=name,
+            hint="name the target like its file in conf/target/ (e.g. jetson_orin)",
+        )
     OmegaConf.set_readonly(cfg, True)
-    return Composed(cfg=cfg, target=str(cfg.target.name))
+    return Composed(cfg=cfg, target=name)
 
 
 def _register_schema() -> None:
@@ -261,5 +298,8 @@ class ComposeCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        write_text(self.path, json.dumps(self.entries))
+        try:
+            write_text(self.path, json.dumps(self.entries))
+        except OSError as e:  # only a speed-up: the next run composes again
+            logger.warning("cannot save the compose cache %s (%s); continuing without it", self.path, e)
         self.dirty = False

@@ -5,6 +5,7 @@ make one from a list of overrides."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from tao2ds.artifacts.layout import CommonLayout, TargetLayout
 from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
 from tao2ds.config.capabilities import check_capabilities
 from tao2ds.config.compose import RUNTIME_SECTIONS, ComposeCache, Composed, compose, split_targets, validate
-from tao2ds.core.errors import InputError, LockMismatch
+from tao2ds.core.cache import check_remote
+from tao2ds.core.errors import ConfigError, InputError, LockMismatch
 from tao2ds.deepstream import sources as ds_sources
 
 COMPOSE_CACHE = Path(".tao2ds") / "compose-cache.json"
@@ -80,9 +82,10 @@ def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
         )
     composed = validate(locked_config(lock, compose(overrides).to_dict()))
     check_capabilities(composed.cfg)
-    return RunContext(
-        tuple(overrides), (TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)),), lock=lock_path
-    )
+    check_places(composed.cfg)
+    tb = TargetBuild(composed, TargetLayout.from_cfg(composed.cfg))
+    _check_sink_files(tb)
+    return RunContext(tuple(overrides), (tb,), lock=lock_path)
 
 
 def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> RunContext:
@@ -103,6 +106,9 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
         builds.append(TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)))
     if store:
         store.save()
+    for b in builds:
+        check_places(b.cfg)
+        _check_sink_files(b)
     _check_inputs(builds[0].cfg)
     return RunContext(tuple(overrides), tuple(builds))
 
@@ -126,4 +132,83 @@ def _check_inputs(cfg) -> None:
     if str(cfg.pipeline.topology) == "detect_classify" and det and not Path(det).is_file():
         raise InputError(
             f"pipeline.detector.config={det}: file not found", key="pipeline.detector.config", file=det
+        )
+
+
+def check_places(cfg) -> None:
+    """Where the build writes: build.dir, cache.dir (and cache.remote), engine.known_hosts when a
+    device is reached. Refused before any task runs, naming the key, instead of a failed write
+    in the middle of a build."""
+    raw = str(cfg.build.dir)
+    if not raw.strip():
+        raise ConfigError(
+            "build.dir is empty: targets would be written into the project itself",
+            key="build.dir",
+            value=raw,
+            hint="use build.dir=build (the default) or another folder of its own",
+        )
+    build, here = Path(raw).resolve(), Path.cwd().resolve()
+    if build == here or build in here.parents:
+        raise ConfigError(
+            f"build.dir={raw} is {'the project folder' if build == here else 'a folder containing the project'} "
+            f"({here}): targets would be written among the project's own files",
+            key="build.dir",
+            value=raw,
+            hint="use build.dir=build (the default) or another folder of its own",
+        )
+    _writable_dir("build.dir", raw)
+    if cfg.cache.dir:
+        _writable_dir("cache.dir", str(cfg.cache.dir))
+        if cfg.cache.remote:
+            check_remote(str(cfg.cache.remote))
+    if cfg.target.host:
+        kh = Path(str(cfg.engine.known_hosts))
+        if kh.is_dir():
+            raise ConfigError(
+                f"engine.known_hosts={kh} is a directory; it must be a file (SSH host keys are pinned there)",
+                key="engine.known_hosts",
+                value=str(kh),
+            )
+        _writable_dir("engine.known_hosts", str(kh.parent), of=str(kh))
+
+
+def _check_sink_files(tb: TargetBuild) -> None:
+    """A file sink must not write over one of the build's own files when the pipeline runs."""
+    L = tb.layout
+    own = {
+        L.onnx, L.qdq_onnx, L.calibration_cache, L.engine, L.engine_sidecar, L.timing_cache, L.labels,
+        L.nvinfer_config, L.app_config, L.manifest, L.resolved_config, L.lock, L.media_dir, L.detector_dir,
+    }  # fmt: skip
+    for n, sink in enumerate(tb.cfg.pipeline.sinks):
+        name = sink.output_file
+        if name and (L.root / name) in own:
+            raise ConfigError(
+                f"pipeline.sinks[{n}].output_file={name}: that is one of the build's own files in "
+                f"{L.root}; running the pipeline would overwrite it",
+                key=f"pipeline.sinks[{n}].output_file",
+                value=name,
+                hint="choose another name, e.g. out.mp4",
+            )
+
+
+def _writable_dir(key: str, raw: str, of: str | None = None) -> None:
+    """``raw`` is a directory tao2ds can write in, or one it can create."""
+    what = f"{key}={of or raw}"
+    path = Path(raw)
+    probe = path
+    while not probe.exists() and probe != probe.parent:  # the nearest part that exists
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            f"{what}: {probe} is a file, not a directory",
+            key=key,
+            value=of or raw,
+            hint=f"point {key} elsewhere, or move {probe} away",
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{what}: {probe} is not writable by this user",
+            key=key,
+            value=of or raw,
+            hint=f"point {key} at a folder you can write to, or fix the permissions of {probe}",
         )
