@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -18,26 +19,44 @@ from typing import Any, Mapping, Optional
 from pipelines.reference import ReferenceClassifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
-from tao2ds.core.errors import Tao2dsError, VerifyFailed
+from tao2ds.core.errors import InputError, Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
 from tao2ds.model.preprocess import preprocess_frame
 
 
-def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
+def read_validation_csv(
+    path: Path, tasks: list[str], classes: Optional[list[list[str]]] = None
+) -> list[dict[str, str]]:
+    """TAO's multitask CSV (fname, then one column per task); with ``classes`` (per task, as the
+    labels file has them), a class the model does not know is an error naming the line."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(io.StringIO(fileio.read_text(path), newline="")))
     except FileNotFoundError:
-        raise Tao2dsError(f"validation CSV not found: {path} (model.validation.csv)") from None
+        raise InputError(
+            f"validation CSV not found: {path} (model.validation.csv)", key="model.validation.csv", file=path
+        ) from None
+    except csv.Error as e:
+        raise InputError(f"{path}: not a readable CSV ({e})", file=path) from None
     if not rows:
-        raise Tao2dsError(f"{path}: no rows")
+        raise InputError(f"{path}: no rows", file=path)
     missing = [c for c in ["fname", *tasks] if c not in rows[0]]
     if missing:
-        raise Tao2dsError(
-            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task"
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task",
+            file=path,
         )
+    for n, row in enumerate(rows, 2):  # line 1 is the header
+        for task, known in zip(tasks, classes or []):
+            if row[task] not in known:
+                raise InputError(
+                    f"{path}:{n}: {task}={row[task]!r} is not a class of the model's task {task} "
+                    f"(classes: {', '.join(known)})",
+                    file=path,
+                    value=row[task],
+                    hint="the CSV must use the class names of the classmap the build was made from",
+                )
     return rows
 
 
@@ -55,7 +74,7 @@ def evaluate(
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
-    rows = read_validation_csv(csv_path, tasks)
+    rows = read_validation_csv(csv_path, tasks, settings.labels)
     correct = {t: 0 for t in tasks}
     top1: list[list[int]] = []
     frames = []

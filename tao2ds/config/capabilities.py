@@ -95,6 +95,7 @@ RANGES: dict[str, Range] = {
     "pipeline.sinks[*].bitrate": Range(lo=0, lo_open=True),
     "pipeline.sinks[*].rtsp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
     "pipeline.sinks[*].udp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
+    "run.max_frames": Range(lo=1, nullable=True, why="null = every frame of the sources"),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any, Iterable, List, Mapping
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
+from tao2ds.config import schema
 from tao2ds.config.schema import RootConfig
 from tao2ds.core import log
 from tao2ds.core.errors import ConfigError
@@ -234,11 +235,28 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
             msg += f" (did you mean '{(parent + '.') if parent else ''}{hint[0]}'?)"
         return msg
     if isinstance(e, ValidationError) and key:
-        first = str(e).splitlines()[0]
+        first = _canonical_choices(str(e).splitlines()[0])
         return f"invalid value for '{key}': {first}"
     if key and "Missing mandatory value" in str(e):
         return f"missing value for '{key}': set it in the config or on the command line ({key}=...)"
     return fallback.splitlines()[0] if fallback else repr(e)
+
+
+def _canonical_choices(message: str) -> str:
+    """OmegaConf lists an enum's aliases among its choices (run.backend: deepstream_app): name each
+    member once, by its canonical name."""
+    m = re.search(r"expected one of \[(.*)\]", message)
+    if not m:
+        return message
+    names = [n.strip() for n in m.group(1).split(",")]
+    aliases = {
+        alias
+        for enum_cls in vars(schema).values()
+        if isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)
+        for alias, member in enum_cls.__members__.items()
+        if alias != member.name
+    }
+    return message.replace(m.group(1), ", ".join(n for n in names if n not in aliases))
 
 
 def _valid_keys(dotted_parent: str) -> list[str]:

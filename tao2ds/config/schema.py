@@ -49,11 +49,19 @@ class EngineBuilderName(_StrEnum):
     deepstream = "deepstream"
 
 
-class RunBackend(_StrEnum):
-    auto = "auto"
-    deepstream_app = "deepstream-app"
-    pyds = "pyds"
-    reference = "reference"
+# run.backend: 'deepstream-app' is the canonical spelling (the program's name, results/deepstream-app/).
+# The functional form lets a member's name hold a '-' (OmegaConf accepts members by name), and
+# 'deepstream_app' is an alias of it, so both spellings give the one member named 'deepstream-app'.
+RunBackend = _StrEnum(
+    "RunBackend",
+    [
+        ("auto", "auto"),
+        ("deepstream-app", "deepstream-app"),
+        ("deepstream_app", "deepstream-app"),  # alias
+        ("pyds", "pyds"),
+        ("reference", "reference"),
+    ],
+)
 
 
 class LogLevel(_StrEnum):
@@ -264,7 +272,7 @@ class EngineConfig:
 
 @dataclass
 class RunConfig:
-    backend: RunBackend = RunBackend.auto
+    backend: RunBackend = RunBackend.auto  # type: ignore[valid-type]
     max_frames: Optional[int] = None
     annotate: bool = True
 

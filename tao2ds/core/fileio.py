@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from tao2ds.core.errors import InputError
+
 
 @contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
@@ -39,6 +41,29 @@ def write_text(dest: str | Path, text: str) -> None:
 
 def write_json(dest: str | Path, obj: Any) -> None:
     write_text(dest, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def read_text(path: str | Path, error: type[InputError] = InputError) -> str:
+    """An input file's UTF-8 text. A file that is not UTF-8, is a directory or cannot be read is an
+    ``error`` naming the file (and the line and byte that do not decode); a missing file raises
+    FileNotFoundError, which callers turn into an error naming their config key. A leading
+    byte-order mark (Windows editors, spreadsheet exports) is dropped."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory, not a file", file=path) from None
+    except PermissionError:
+        raise error(f"{path}: not readable by this user", file=path) from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise error(
+            f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}, line {line})",
+            file=path,
+            hint="save the file as UTF-8",
+        ) from None
 
 
 def read_json(path: str | Path) -> Any:

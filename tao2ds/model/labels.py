@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ModelError
 
 MAX_LABEL_BYTES = 127  # nvinfer copies labels into a 128-byte buffer (MAX_LABEL_SIZE)
@@ -41,7 +42,7 @@ class Labels:
 def load_classmap(path: str | Path) -> dict[str, list[str]]:
     """Read TAO's classmap.json into {task: [class names in index order]}."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(fileio.read_text(path, ModelError))
     except FileNotFoundError:
         raise ModelError(f"classmap not found: {path} (set model.classmap=<path>)") from None
     except json.JSONDecodeError as e:

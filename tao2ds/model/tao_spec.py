@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ModelError
 
 _TOKEN = re.compile(
@@ -27,7 +28,7 @@ def parse_spec_text(text: str, where: str = "spec") -> Spec:
 
 def load_spec(path: str | Path) -> Spec:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = fileio.read_text(path, ModelError)
     except FileNotFoundError:
         raise ModelError(
             f"training spec not found: {path} (set model.spec=<path> or model.spec=null)"

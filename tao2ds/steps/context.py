@@ -117,9 +117,8 @@ def _check_inputs(cfg) -> None:
     m = cfg.model
     for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
         if path is not None and not Path(path).is_file():
-            raise InputError(
-                f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path
-            )
+            why = "is a directory, not a file" if Path(path).is_dir() else "file not found"
+            raise InputError(f"{key}={path}: {why} (paths are relative to {Path.cwd()})", key=key, file=path)
 
     for i, src in enumerate(cfg.pipeline.sources):
         if ds_sources.is_local(src.uri) and not ds_sources.local_files(src.uri):

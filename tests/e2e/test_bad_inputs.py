@@ -1,0 +1,76 @@
+"""Issue 10: hostile or careless inputs get one clean error and the documented exit code, never a
+traceback (README "Failure behaviour"). Each case runs doit as a user would, in a subprocess."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "samples" / "multitask_sample"
+
+
+def doit(tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build") -> subprocess.CompletedProcess:
+    """`doit run <task> args` (or `doit list args` for task="list"); build.dir and cache.dir
+    default into ``tmp`` unless given."""
+    defaults = (("build.dir", "build"), ("cache.dir", "cache"))
+    extra = [f"{k}={tmp / v}" for k, v in defaults if not any(a.startswith(k + "=") for a in args)]
+    head = ["list"] if task == "list" else ["run"]
+    cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db")]
+    cmd += [*([] if task == "list" else [task]), *args, *extra]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def error_of(proc: subprocess.CompletedProcess) -> str:
+    """The one error paragraph; fails the test on a traceback or an internal error."""
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout
+    assert "internal error" not in proc.stderr, proc.stderr
+    lines = proc.stderr.splitlines()
+    start = [i for i, line in enumerate(lines) if line.startswith("tao2ds: error: ")]
+    assert len(start) == 1, proc.stderr
+    para = [lines[start[0]]]
+    para += [line for line in lines[start[0] + 1 :] if line.startswith("  ")][: len(lines)]
+    return "\n".join(para)
+
+
+def test_non_utf8_classmap_found_by_a_step_exits_3(tmp_path):
+    bad = tmp_path / "classmap.json"
+    bad.write_bytes((SAMPLE / "classmap.json").read_bytes().replace(b'"Fall"', b'"F\xe4ll"'))
+    proc = doit(tmp_path, f"model.classmap={bad}")
+    assert proc.returncode == 3
+    assert error_of(proc).startswith(f"tao2ds: error: {bad}: not UTF-8 text (byte 0xe4 at offset ")
+    assert "hint: save the file as UTF-8" in error_of(proc)
+
+
+def test_target_name_that_escapes_build_dir_exits_2_and_writes_nothing(tmp_path):
+    proc = doit(tmp_path, "target.name=../../escaped")
+    assert proc.returncode == 2
+    assert error_of(proc).startswith(
+        "tao2ds: error: target.name='../../escaped': a target's name must be a plain identifier"
+    )
+    assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
+    assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.parametrize(
+    "override,expect",
+    [
+        ("build.dir=.", f"tao2ds: error: build.dir=. is the project folder ({ROOT})"),
+        ("build.dir=", "tao2ds: error: build.dir is empty: targets would be written into the project itself"),
+        (
+            "cache.remote=s3://bucket/tao2ds",
+            "tao2ds: error: cache.remote=s3://bucket/tao2ds: the 's3' protocol",
+        ),
+        ("run.max_frames=-1", "  - run.max_frames=-1: must be >= 1 or null"),
+        ("run.backend=deepstream_app", None),
+    ],
+)
+def test_config_refusals_exit_2(tmp_path, override, expect):
+    proc = doit(tmp_path, override, task="list")
+    if expect is None:  # accepted
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert proc.returncode == 2, proc.stderr
+    assert expect in error_of(proc)

@@ -1,0 +1,32 @@
+"""Issue 10, misleading words: run.backend has one canonical spelling; run.max_frames is named."""
+
+import pytest
+
+from tao2ds.config.capabilities import find_problems
+from tao2ds.config.compose import compose
+from tao2ds.config.schema import RunBackend
+from tao2ds.core.errors import ConfigError
+
+
+@pytest.mark.parametrize("spelling", ["deepstream-app", "deepstream_app"])
+def test_both_spellings_give_the_canonical_backend(spelling):
+    c = compose([f"run.backend={spelling}"])
+    assert c.to_dict()["run"]["backend"] == "deepstream-app"
+    assert c.obj.run.backend is RunBackend["deepstream-app"] and str(c.obj.run.backend) == "deepstream-app"
+
+
+def test_unknown_backend_lists_canonical_names_once():
+    with pytest.raises(ConfigError) as e:
+        compose(["run.backend=gstreamer"])
+    assert str(e.value) == (
+        "invalid value for 'run.backend': Invalid value 'gstreamer', "
+        "expected one of [auto, deepstream-app, pyds, reference]"
+    )
+
+
+@pytest.mark.parametrize("frames", [-1, 0])
+def test_max_frames_refusal_names_the_key(frames):
+    found = find_problems(compose([f"run.max_frames={frames}"]).cfg)
+    assert [str(p) for p in found] == [
+        f"run.max_frames={frames}: must be >= 1 or null (null = every frame of the sources)"
+    ]

@@ -1,0 +1,50 @@
+"""The validation CSV: not UTF-8, a class the model lacks, a missing file: InputErrors (exit 3)."""
+
+import pytest
+
+from pipelines.verify import read_validation_csv
+from tao2ds.core.errors import InputError
+
+TASKS = ["season", "base_color"]
+CLASSES = [["Fall", "Spring"], ["Black", "Blue"]]
+
+
+def write(tmp_path, text: bytes):
+    f = tmp_path / "labels.csv"
+    f.write_bytes(text)
+    return f
+
+
+def test_a_class_the_model_lacks_names_line_task_and_classes(tmp_path):
+    f = write(tmp_path, b"fname,base_color,season\na.jpg,Blue,Fall\nb.jpg,Blue,Autumn\n")
+    with pytest.raises(InputError) as e:
+        read_validation_csv(f, TASKS, CLASSES)
+    assert e.value.message == (
+        f"{f}:3: season='Autumn' is not a class of the model's task season (classes: Fall, Spring)"
+    )
+    assert e.value.exit_code == 3
+
+
+def test_good_csv_with_bom_reads(tmp_path):
+    f = write(tmp_path, b"\xef\xbb\xbffname,base_color,season\r\na.jpg,Blue,Fall\r\n")
+    assert read_validation_csv(f, TASKS, CLASSES) == [
+        {"fname": "a.jpg", "base_color": "Blue", "season": "Fall"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        (
+            b"fname,base_color,season\nc\xe9.jpg,Blue,Fall\n",
+            "not UTF-8 text (byte 0xe9 at offset 25, line 2)",
+        ),
+        (b"fname,season\na.jpg,Fall\n", "missing column(s) base_color"),
+        (b"fname,base_color,season\n", "no rows"),
+    ],
+)
+def test_unreadable_csv(tmp_path, text, expect):
+    with pytest.raises(InputError, match=expect.replace("(", r"\(").replace(")", r"\)")):
+        read_validation_csv(write(tmp_path, text), TASKS, CLASSES)
+    with pytest.raises(InputError, match="validation CSV not found"):
+        read_validation_csv(tmp_path / "none.csv", TASKS, CLASSES)
