@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping
 
+import yaml
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
@@ -143,12 +144,18 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
             raw = hydra_compose(config_name="config", overrides=overrides, return_hydra_config=True)
     except MissingConfigException as e:
-        raise ConfigError(str(e)) from None
+        raise ConfigError(_explain_missing(e, conf_dir)) from None
     except OverrideParseException as e:
         raise ConfigError(f"cannot parse override: {e}") from None
     except ConfigCompositionException as e:
-        cause = e.__cause__ or e
-        raise ConfigError(_explain_omegaconf(cause, str(e))) from None
+        cause = e.__cause__ or e.__context__ or e  # Hydra re-raises OmegaConf's error without 'from'
+        lines = str(e).splitlines()
+        detail = (
+            lines[1] if len(lines) > 1 and lines[0].endswith("raised while composing config:") else str(e)
+        )
+        raise ConfigError(_in_file(str(e), conf_dir) + _explain_omegaconf(cause, detail)) from None
+    except yaml.YAMLError as e:
+        raise ConfigError(_explain_yaml(e), key=None, hint="fix the YAML syntax of that file") from None
     chosen = raw.hydra.runtime.choices.get("target")
     with open_dict(raw):
         del raw["hydra"]
@@ -193,6 +200,33 @@ def validate(raw: DictConfig | Mapping) -> Composed:
         )
     OmegaConf.set_readonly(cfg, True)
     return Composed(cfg=cfg, target=name)
+
+
+def _in_file(message: str, conf_dir: Path) -> str:
+    """Hydra's "In 'target/x86_dgpu': …" as the file it means, when the problem is in one."""
+    m = re.match(r"In '([^']+)'", message)
+    path = conf_dir / f"{m.group(1)}.yaml" if m else None
+    return f"{path}: " if path is not None and path.is_file() else ""
+
+
+def _explain_missing(e: BaseException, conf_dir: Path) -> str:
+    """A group option named in a defaults list (conf/config.yaml) that has no file."""
+    m = re.search(r"In '([^']+)': Could not find '([^'/]+)/([^']+)'", str(e))
+    if not m or m.group(2) not in GROUPS:
+        return str(e).splitlines()[0]
+    where, group, option = m.groups()
+    return f"{conf_dir / (where + '.yaml')}: the defaults list chooses " + _unknown_choice(
+        group, option, group_options(group, conf_dir)
+    )
+
+
+def _explain_yaml(e: BaseException) -> str:
+    """PyYAML's error as one line: file, line, column, problem."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    if mark is None:
+        return f"invalid YAML under conf/: {problem}"
+    return f"{mark.name}: not valid YAML (line {mark.line + 1}, column {mark.column + 1}: {problem})"
 
 
 def _register_schema() -> None:
