@@ -74,3 +74,16 @@ def test_config_refusals_exit_2(tmp_path, override, expect):
         return
     assert proc.returncode == 2, proc.stderr
     assert expect in error_of(proc)
+
+
+def test_corrupt_state_db_is_moved_aside_and_the_build_goes_on(tmp_path):
+    assert doit(tmp_path).returncode == 0
+    labels = (tmp_path / "build" / "x86_dgpu" / "labels.txt").read_bytes()
+    (tmp_path / "doit.db").write_bytes(b"\0garbage\0" * 100)
+    proc = doit(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"{tmp_path / 'doit.db'} is corrupt (file is not a database); moved it to " in proc.stderr
+    assert (tmp_path / "doit.db.corrupt").read_bytes() == b"\0garbage\0" * 100
+    assert (tmp_path / "build" / "x86_dgpu" / "labels.txt").read_bytes() == labels
+    assert doit(tmp_path, task="list").returncode == 0
