@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -11,22 +12,48 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from tao2ds.core.errors import InputError
+from tao2ds.core.errors import InputError, WriteError
+
+# errors that only writing causes: inside the block they mean the output could not be written
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def write_error(dest: Path, e: OSError) -> WriteError:
+    code = errno.errorcode.get(e.errno or 0, "")
+    hint = {
+        errno.ENOSPC: f"free space on the disk that holds {dest.parent} (df -h {dest.parent}), then rerun",
+        errno.EDQUOT: "your disk quota is used up; free some space, then rerun",
+        errno.EFBIG: "the file size limit (ulimit -f) or the file system's is too small for this file",
+        errno.EROFS: f"{dest.parent} is on a read-only file system; set build.dir / cache.dir elsewhere",
+    }.get(e.errno or 0, f"check that {dest.parent} is a folder you can write to")
+    return WriteError(
+        f"cannot write {dest}: {e.strerror or e}{f' ({code})' if code else ''}; nothing was written "
+        "(an earlier version of the file, if any, is unchanged)",
+        file=dest,
+        hint=hint,
+    )
 
 
 @contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
-    """Yield a temp path beside ``dest``; rename it over ``dest`` only if the block succeeds."""
+    """Yield a temp path beside ``dest``; rename it over ``dest`` only if the block succeeds.
+    A full disk (or any failure) leaves no partial file: the temp file is removed and ``dest``
+    keeps its old bytes; a write failure is a ``WriteError`` naming ``dest``."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as e:
+        raise write_error(dest, e) from None
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno in WRITE_ERRNOS:
+            raise write_error(dest, e) from None
         raise
 
 

@@ -1,6 +1,7 @@
 """Issue 10: hostile or careless inputs get one clean error and the documented exit code, never a
 traceback (README "Failure behaviour"). Each case runs doit as a user would, in a subprocess."""
 
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ from tests.conftest import ROOT
 SAMPLE = ROOT / "samples" / "multitask_sample"
 
 
-def doit(tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build") -> subprocess.CompletedProcess:
+def doit(
+    tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build", preexec_fn=None
+) -> subprocess.CompletedProcess:
     """`doit run <task> args` (or `doit list args` for task="list"); build.dir and cache.dir
     default into ``tmp`` unless given."""
     defaults = (("build.dir", "build"), ("cache.dir", "cache"))
@@ -20,7 +23,7 @@ def doit(tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build") -> subpro
     head = ["list"] if task == "list" else ["run"]
     cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db")]
     cmd += [*([] if task == "list" else [task]), *args, *extra]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn)
 
 
 def error_of(proc: subprocess.CompletedProcess) -> str:
@@ -87,3 +90,22 @@ def test_corrupt_state_db_is_moved_aside_and_the_build_goes_on(tmp_path):
     assert (tmp_path / "doit.db.corrupt").read_bytes() == b"\0garbage\0" * 100
     assert (tmp_path / "build" / "x86_dgpu" / "labels.txt").read_bytes() == labels
     assert doit(tmp_path, task="list").returncode == 0
+
+
+def test_write_that_does_not_fit_is_one_error_and_leaves_no_partial_file(tmp_path):
+    """A file size limit (ulimit -f) below the model's size: the kernel's EFBIG, as a full disk's
+    ENOSPC would be, while the model is staged."""
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    proc = doit(tmp_path, preexec_fn=limit)
+    assert proc.returncode == 1
+    staged = tmp_path / "build" / "x86_dgpu" / "model.onnx"
+    assert error_of(proc) == (
+        f"tao2ds: error: cannot write {staged}: File too large (EFBIG); nothing was written (an earlier "
+        "version of the file, if any, is unchanged)\n"
+        "  hint: the file size limit (ulimit -f) or the file system's is too small for this file"
+    )
+    left = [p.name for p in staged.parent.iterdir()]
+    assert "model.onnx" not in left and not [n for n in left if n.endswith(".tmp")], left
