@@ -138,6 +138,7 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     from hydra import initialize_config_dir
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
+    _check_control_characters(overrides)
     _check_group_choices(overrides, conf_dir)
     _register_schema()
     try:
@@ -234,6 +235,23 @@ def _register_schema() -> None:
     from hydra.core.config_store import ConfigStore
 
     ConfigStore.instance().store(name="tao2ds_schema", node=RootConfig)
+
+
+def _check_control_characters(overrides: list[str]) -> None:
+    """A line break (or another control character) in a command-line value: no config value may
+    hold one (DeepStream's key files end a value at the line break), and Hydra's override lexer
+    would only say it cannot tokenize it."""
+    for ov in overrides:
+        bad = next((c for c in ov if ord(c) < 0x20 or ord(c) == 0x7F), None)
+        if bad is not None:
+            key = ov.partition("=")[0].lstrip("+~")
+            what = "a line break" if bad in "\r\n" else f"the control character {bad!r}"
+            raise ConfigError(
+                f"{key}: the value given on the command line ({ov!r}) holds {what}; config values are single-line",
+                key=key,
+                value=ov.partition("=")[2],
+                hint="remove it (in a shell, $'...' and pasted text can bring one in)",
+            )
 
 
 def _check_group_choices(overrides: list[str], conf_dir: Path) -> None:

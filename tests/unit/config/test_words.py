@@ -30,3 +30,27 @@ def test_max_frames_refusal_names_the_key(frames):
     assert [str(p) for p in found] == [
         f"run.max_frames={frames}: must be >= 1 or null (null = every frame of the sources)"
     ]
+
+
+def test_line_break_in_a_command_line_value_names_the_key():
+    with pytest.raises(ConfigError) as e:
+        compose(["pipeline.osd.font=Serif\nBold"])
+    assert str(e.value).startswith(
+        "pipeline.osd.font: the value given on the command line ('pipeline.osd.font=Serif\\nBold') holds a "
+        "line break; config values are single-line"
+    )
+    assert e.value.key == "pipeline.osd.font"
+
+
+def test_line_break_in_a_yaml_value_is_refused_for_the_key_file(tmp_path):
+    import shutil
+
+    from tao2ds.config.compose import CONF_DIR
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF_DIR, conf)
+    pipe = conf / "pipeline" / "classify_frames.yaml"
+    pipe.write_text(pipe.read_text() + 'osd:\n  font: "Serif\\nBold"\n')
+    found = find_problems(compose([], conf_dir=conf).cfg)
+    assert [p.key for p in found] == ["pipeline.osd.font"]
+    assert "line break" in found[0].message
