@@ -71,6 +71,10 @@ class Range:
         return text + (" or null" if self.nullable else "")
 
 
+# GLib's gint: DeepStream reads every integer of its key files with g_key_file_get_integer, which
+# refuses a value outside it ("out of range for the integer type"; deepstream-parsers.md).
+G_MAXINT = 2**31 - 1
+
 # Every numeric range of the config, in one place. '[*]' stands for each element of a list.
 RANGES: dict[str, Range] = {
     "model.batch_size": Range(lo=1),  # upper bound: target.max_batch_size, checked below
@@ -96,6 +100,11 @@ RANGES: dict[str, Range] = {
     "pipeline.sinks[*].rtsp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
     "pipeline.sinks[*].udp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
     "run.max_frames": Range(lo=1, nullable=True, why="null = every frame of the sources"),
+    "pipeline.osd.border_width": Range(lo=0),
+    "pipeline.osd.text_size": Range(lo=1),
+    "pipeline.tracker.width": Range(lo=1),
+    "pipeline.tracker.height": Range(lo=1),
+    "pipeline.sources[*].latency": Range(lo=0, why="ms"),
 }
 
 
@@ -124,6 +133,37 @@ def range_problems(tree: dict) -> list[Problem]:
                 why = f" ({rng.why})" if rng.why else ""
                 out.append(Problem(key, value, f"{key}={value}: must be {rng.describe()}{why}"))
     return out
+
+
+def keyfile_int_problems(tree: dict) -> list[Problem]:
+    """Integers that end up in the key files (pipeline.*, model.*, engine.gpu_id/dla_core) must fit
+    a gint; huge values would otherwise be written and refused by DeepStream at start. The
+    engine workspace (MiB) gets the same bound: 2 PiB is beyond any GPU."""
+    found = [*_numbers(tree.get("pipeline", {}), "pipeline"), *_numbers(tree.get("model", {}), "model")]
+    found += [(f"engine.{k}", tree.get("engine", {}).get(k)) for k in ("gpu_id", "dla_core", "workspace_mib")]
+    out = []
+    for key, v in found:
+        if isinstance(v, int) and not isinstance(v, bool) and not -G_MAXINT - 1 <= v <= G_MAXINT:
+            if key == "model.batch_size":  # bounded by target.max_batch_size below
+                continue
+            why = (
+                "MiB; 2 PiB is beyond any GPU"
+                if key == "engine.workspace_mib"
+                else "DeepStream reads 32-bit integers"
+            )
+            out.append(Problem(key, v, f"{key}={v}: must be within {-G_MAXINT - 1}..{G_MAXINT} ({why})"))
+    return out
+
+
+def _numbers(tree: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _numbers(v, f"{prefix}.{k}")
+    elif isinstance(tree, list):
+        for n, v in enumerate(tree):
+            yield from _numbers(v, f"{prefix}[{n}]")
+    else:
+        yield prefix, tree
 
 
 def _strings(tree: Any, prefix: str) -> Iterator[tuple[str, str]]:
@@ -173,6 +213,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     platform = str(t.platform)
     jetson = platform == "jetson"
     out: list[Problem] = range_problems(tree)
+    out += [p for p in keyfile_int_problems(tree) if p.key not in {q.key for q in out}]
     out += keyfile_string_problems(tree)
     add = out.append
 

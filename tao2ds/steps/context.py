@@ -113,25 +113,48 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
     return RunContext(tuple(overrides), tuple(builds))
 
 
+def file_problem(path: Path) -> str | None:
+    """Why an input path is not a readable, non-empty file (None if it is one)."""
+    try:
+        if path.is_file():
+            return "the file is empty" if path.stat().st_size == 0 else None
+    except OSError as e:  # a symlink loop, a permission problem on the way
+        return f"cannot be read ({e.strerror})"
+    if path.is_dir():
+        return "is a directory, not a file"
+    if path.is_symlink():
+        return "is a symbolic link that leads nowhere (dangling, or a loop)"
+    return "file not found"
+
+
 def _check_inputs(cfg) -> None:
     m = cfg.model
     for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
-        if path is not None and not Path(path).is_file():
-            why = "is a directory, not a file" if Path(path).is_dir() else "file not found"
+        why = file_problem(Path(path)) if path is not None else None
+        if why:
             raise InputError(f"{key}={path}: {why} (paths are relative to {Path.cwd()})", key=key, file=path)
 
     for i, src in enumerate(cfg.pipeline.sources):
-        if ds_sources.is_local(src.uri) and not ds_sources.local_files(src.uri):
+        if not ds_sources.is_local(src.uri):
+            continue
+        files = ds_sources.local_files(src.uri)
+        why = file_problem(ds_sources.local_path(src.uri)) if not files else None
+        bad = next((f for f in files if file_problem(f)), None)
+        if bad is not None:  # a video, or one frame of a sequence (named)
+            why = (f"{bad}: " if bad != ds_sources.local_path(src.uri) else "") + str(file_problem(bad))
+        if why:
             raise InputError(
-                f"pipeline.sources[{i}].uri={src.uri}: file not found (paths are relative to {Path.cwd()})",
+                f"pipeline.sources[{i}].uri={src.uri}: {why} (paths are relative to {Path.cwd()})",
                 key=f"pipeline.sources[{i}].uri",
                 file=src.uri,
             )
     det = cfg.pipeline.detector.config
-    if str(cfg.pipeline.topology) == "detect_classify" and det and not Path(det).is_file():
-        raise InputError(
-            f"pipeline.detector.config={det}: file not found", key="pipeline.detector.config", file=det
-        )
+    if str(cfg.pipeline.topology) == "detect_classify" and det:
+        why = file_problem(Path(det))
+        if why:
+            raise InputError(
+                f"pipeline.detector.config={det}: {why}", key="pipeline.detector.config", file=det
+            )
 
 
 def check_places(cfg) -> None:

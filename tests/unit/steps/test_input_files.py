@@ -1,0 +1,43 @@
+"""Input files checked before any task: empty, a directory, a dangling link or a link loop."""
+
+import os
+
+import pytest
+
+from tao2ds.config.compose import compose
+from tao2ds.core.errors import InputError
+from tao2ds.steps.context import _check_inputs, file_problem
+
+
+def test_file_problems(tmp_path):
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "ok").write_bytes(b"x")
+    os.symlink(tmp_path / "loop_b", tmp_path / "loop_a")
+    os.symlink(tmp_path / "loop_a", tmp_path / "loop_b")
+    os.symlink(tmp_path / "gone", tmp_path / "dangling")
+    assert file_problem(tmp_path / "ok") is None
+    assert file_problem(tmp_path / "empty") == "the file is empty"
+    assert file_problem(tmp_path) == "is a directory, not a file"
+    assert file_problem(tmp_path / "loop_a") == "is a symbolic link that leads nowhere (dangling, or a loop)"
+    assert (
+        file_problem(tmp_path / "dangling") == "is a symbolic link that leads nowhere (dangling, or a loop)"
+    )
+    assert file_problem(tmp_path / "none") == "file not found"
+
+
+@pytest.mark.parametrize("key", ["model.onnx", "model.classmap", "model.spec", "pipeline.sources.0.uri"])
+def test_an_empty_input_is_refused_naming_the_key(tmp_path, key):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(InputError) as e:
+        _check_inputs(compose([f"{key}={tmp_path / 'empty.mp4'}"]).cfg)
+    shown = key.replace(".0.", "[0].")
+    assert str(e.value).startswith(f"{shown}={tmp_path / 'empty.mp4'}: the file is empty")
+    assert e.value.exit_code == 3
+
+
+def test_an_empty_frame_of_a_sequence_is_named(tmp_path):
+    (tmp_path / "img_0000.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "img_0001.jpg").write_bytes(b"")
+    uri = tmp_path / "img_%04d.jpg"
+    with pytest.raises(InputError, match=rf"{tmp_path / 'img_0001.jpg'}: the file is empty"):
+        _check_inputs(compose([f"pipeline.sources.0.uri={uri}", "run.backend=reference"]).cfg)
