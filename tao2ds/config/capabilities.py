@@ -10,6 +10,7 @@ refusal comes at config-check time, not at render time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Optional
@@ -129,7 +130,9 @@ def range_problems(tree: dict) -> list[Problem]:
     out = []
     for path, rng in RANGES.items():
         for key, value in _values(tree, path):
-            if not rng.allows(value):
+            if isinstance(value, float) and not math.isfinite(value):  # nan compares False to every bound
+                out.append(Problem(key, value, f"{key}={value}: must be a finite number, {rng.describe()}"))
+            elif not rng.allows(value):
                 why = f" ({rng.why})" if rng.why else ""
                 out.append(Problem(key, value, f"{key}={value}: must be {rng.describe()}{why}"))
     return out
@@ -253,6 +256,20 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
                     "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8",
                 )
             )
+    for name in ("image_mean", "offsets"):
+        values = cfg.model.preprocessing[name]
+        if values is not None and not all(math.isfinite(v) for v in values):
+            key = f"model.preprocessing.{name}"
+            add(Problem(key, list(values), f"{key}={list(values)}: every value must be a finite number"))
+    mean = cfg.model.preprocessing.image_mean
+    if mean is not None and len(mean) != 3:
+        add(
+            Problem(
+                "model.preprocessing.image_mean",
+                list(mean),
+                f"model.preprocessing.image_mean={list(mean)}: needs 3 values, B;G;R as TAO's image_mean",
+            )
+        )
     batch = cfg.model.batch_size
     if batch > t.max_batch_size:
         add(

@@ -36,3 +36,28 @@ def test_one_problem_naming_key_value_and_range(override, expect):
 
 def test_largest_gint_passes():
     assert find_problems(compose(["pipeline.streammux.batched_push_timeout=2147483647"]).cfg) == []
+
+
+@pytest.mark.parametrize(
+    "override,expect",
+    [
+        (
+            "model.preprocessing.net_scale_factor=nan",
+            "model.preprocessing.net_scale_factor=nan: must be a finite number, > 0 or null",
+        ),
+        (
+            "model.classifier_threshold=inf",
+            "model.classifier_threshold=inf: must be a finite number, within 0..1",
+        ),
+        (
+            "model.preprocessing.offsets=[nan,1,2]",
+            "model.preprocessing.offsets=[nan, 1.0, 2.0]: every value must be a finite number",
+        ),
+        (
+            "model.preprocessing.image_mean=[1,2]",
+            "model.preprocessing.image_mean=[1.0, 2.0]: needs 3 values, B;G;R as TAO's image_mean",
+        ),
+    ],
+)
+def test_non_finite_and_short_lists_name_the_key(override, expect):
+    assert [p.message for p in find_problems(compose([override]).cfg)] == [expect]
