@@ -25,6 +25,9 @@ def write_error(dest: Path, e: OSError) -> WriteError:
         errno.EDQUOT: "your disk quota is used up; free some space, then rerun",
         errno.EFBIG: "the file size limit (ulimit -f) or the file system's is too small for this file",
         errno.EROFS: f"{dest.parent} is on a read-only file system; set build.dir / cache.dir elsewhere",
+        errno.EISDIR: f"{dest} is a directory; remove it, an output file goes there",
+        errno.ENOTDIR: f"{_file_on_the_way(dest)} is a file where a folder should be; remove or move it",
+        errno.EEXIST: f"{_file_on_the_way(dest)} is a file where a folder should be; remove or move it",
     }.get(e.errno or 0, f"check that {dest.parent} is a folder you can write to")
     return WriteError(
         f"cannot write {dest}: {e.strerror or e}{f' ({code})' if code else ''}; nothing was written "
@@ -32,6 +35,14 @@ def write_error(dest: Path, e: OSError) -> WriteError:
         file=dest,
         hint=hint,
     )
+
+
+def _file_on_the_way(dest: Path) -> Path:
+    """The nearest part of ``dest``'s folder that exists; a file when a folder could not be made."""
+    probe = dest.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe
 
 
 @contextmanager
@@ -48,13 +59,17 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError) and e.errno in WRITE_ERRNOS:
             raise write_error(dest, e) from None
         raise
+    try:
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except OSError as e:  # e.g. a directory where the file goes
+        Path(tmp).unlink(missing_ok=True)
+        raise write_error(dest, e) from None
 
 
 def write_bytes(dest: str | Path, data: bytes) -> None:

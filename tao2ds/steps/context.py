@@ -179,6 +179,15 @@ def check_places(cfg) -> None:
             hint="use build.dir=build (the default) or another folder of its own",
         )
     _writable_dir("build.dir", raw)
+    for sub in (str(cfg.target.name), "_common"):  # CommonLayout's folder
+        folder = Path(raw) / sub
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"build.dir={raw}: {folder} is a file where the build folder goes",
+                key="build.dir",
+                value=raw,
+                hint=f"remove or move {folder}",
+            )
     if cfg.cache.dir:
         _writable_dir("cache.dir", str(cfg.cache.dir))
         if cfg.cache.remote:

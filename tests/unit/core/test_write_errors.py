@@ -55,3 +55,19 @@ def test_other_errors_pass_through(tmp_path):
     with pytest.raises(FileNotFoundError):
         fileio.copy_file(tmp_path / "missing", tmp_path / "dest")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_where_the_output_goes(tmp_path):
+    (tmp_path / "labels.txt").mkdir()
+    with pytest.raises(WriteError) as e:
+        fileio.write_text(tmp_path / "labels.txt", "x")
+    assert e.value.message.startswith(f"cannot write {tmp_path / 'labels.txt'}: Is a directory (EISDIR)")
+    assert e.value.hint == f"{tmp_path / 'labels.txt'} is a directory; remove it, an output file goes there"
+    assert [p.name for p in tmp_path.iterdir()] == ["labels.txt"]
+
+
+def test_a_file_where_a_folder_goes_is_named(tmp_path):
+    (tmp_path / "media").write_text("x")
+    with pytest.raises(WriteError) as e:
+        fileio.write_text(tmp_path / "media" / "sample.mp4", "x")
+    assert e.value.hint == f"{tmp_path / 'media'} is a file where a folder should be; remove or move it"

@@ -80,3 +80,12 @@ def test_file_sink_over_a_build_file_is_refused(name):
         ConfigError, match=rf"^pipeline.sinks\[1\].output_file={name}: that is one of the build's own files"
     ):
         _check_sink_files(TargetBuild(c, TargetLayout.from_cfg(c.cfg)))
+
+
+@pytest.mark.parametrize("sub", ["x86_dgpu", "_common"])
+def test_a_file_where_a_build_folder_goes(in_project, sub):
+    (in_project / "build").mkdir()
+    (in_project / "build" / sub).write_text("x")
+    with pytest.raises(ConfigError) as e:
+        places("build.dir=build")
+    assert str(e.value).startswith(f"build.dir=build: build/{sub} is a file where the build folder goes")
