@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 from pipelines.reference import ReferenceClassifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
-from tao2ds.core.errors import InputError, Tao2dsError, VerifyFailed
+from tao2ds.core.errors import ConfigError, InputError, Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
@@ -101,8 +101,24 @@ def evaluate(
 
 
 def verify(
-    build_dir: Path, csv_path: Path, images: Path, min_accuracy: float, config: Optional[Mapping] = None
+    build_dir: Path,
+    csv_path: Optional[Path],
+    images: Optional[Path],
+    min_accuracy: float,
+    config: Optional[Mapping] = None,
 ) -> dict[str, Any]:
+    for key, value in (("model.validation.csv", csv_path), ("model.validation.images", images)):
+        if value is None:
+            raise ConfigError(
+                f"{key} is not set: doit verify needs a labelled validation set "
+                "(model.validation.csv: TAO's multitask CSV; model.validation.images: its image folder)",
+                key=key,
+            )
+    assert csv_path is not None and images is not None
+    if not images.is_dir():
+        raise InputError(
+            f"model.validation.images={images}: not a directory", key="model.validation.images", file=images
+        )
     manifest = check_fresh(build_dir, config)
     report = {"target": manifest["target"], "min_accuracy": min_accuracy}
     fp32 = evaluate(build_dir, csv_path, images, config=config)

@@ -25,7 +25,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 from tao2ds.config import schema
 from tao2ds.config.schema import RootConfig
 from tao2ds.core import log
-from tao2ds.core.errors import ConfigError
+from tao2ds.core.errors import ConfigError, WriteError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
 
@@ -335,9 +335,11 @@ class ComposeCache:
         self.entries: dict[str, dict] = {}
         self.dirty = False
         try:
-            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+            entries = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            pass
+            entries = None
+        if isinstance(entries, dict):  # anything else (a damaged file): start afresh
+            self.entries = {k: v for k, v in entries.items() if isinstance(v, dict)}
 
     def _key(self, overrides: list[str]) -> str:
         if self._conf_digest is None:
@@ -370,6 +372,10 @@ class ComposeCache:
             return
         try:
             write_text(self.path, json.dumps(self.entries))
-        except OSError as e:  # only a speed-up: the next run composes again
-            logger.warning("cannot save the compose cache %s (%s); continuing without it", self.path, e)
+        except (OSError, WriteError) as e:  # only a speed-up: the next run composes again
+            logger.warning(
+                "cannot save the compose cache %s (%s); continuing without it",
+                self.path,
+                getattr(e, "message", e),
+            )
         self.dirty = False

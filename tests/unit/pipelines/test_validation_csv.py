@@ -48,3 +48,13 @@ def test_unreadable_csv(tmp_path, text, expect):
         read_validation_csv(write(tmp_path, text), TASKS, CLASSES)
     with pytest.raises(InputError, match="validation CSV not found"):
         read_validation_csv(tmp_path / "none.csv", TASKS, CLASSES)
+
+
+def test_verify_without_a_validation_set_names_the_key(tmp_path):
+    from pipelines.verify import verify
+    from tao2ds.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^model.validation.csv is not set: doit verify needs a labelled"):
+        verify(tmp_path, None, tmp_path, 0.9)
+    with pytest.raises(InputError, match=rf"^model.validation.images={tmp_path / 'no'}: not a directory"):
+        verify(tmp_path, tmp_path / "x.csv", tmp_path / "no", 0.9)
