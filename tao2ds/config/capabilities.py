@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Optional
+from urllib.parse import urlparse
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -106,7 +107,12 @@ RANGES: dict[str, Range] = {
     "pipeline.tracker.width": Range(lo=1),
     "pipeline.tracker.height": Range(lo=1),
     "pipeline.sources[*].latency": Range(lo=0, why="ms"),
+    "calibration.percentile": Range(0, 100, lo_open=True, why="a percentile of |activation|"),
 }
+
+# URI schemes of network sources GStreamer's uridecodebin (deepstream-app's source bin) can open
+# with its standard plugins; local files are paths or file:// URIs.
+NETWORK_SCHEMES = ("rtsp", "rtsps", "rtspt", "http", "https", "udp", "srt")
 
 
 def _values(tree: Any, path: str, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -366,6 +372,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
         except CapabilityError as e:
             add(Problem(e.key or "pipeline.sinks", e.value, e.message, e.hint))
     out += _image_sequence_problems(cfg)
+    out += _network_source_problems(pipe["sources"])
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
             add(
@@ -384,6 +391,30 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
                     cfg.pipeline.detector.gie_unique_id,
                     "pipeline.detector.gie_unique_id and pipeline.classifier_gie_id must differ",
                 )
+            )
+    return out
+
+
+def _network_source_problems(sources: list) -> list[Problem]:
+    out = []
+    for n, src in enumerate(sources):
+        uri = str(src.get("uri", ""))
+        if ds_sources.is_local(uri):
+            continue
+        parsed = urlparse(uri)
+        key = f"pipeline.sources[{n}].uri"
+        if parsed.scheme not in NETWORK_SCHEMES:
+            out.append(
+                Problem(
+                    key,
+                    uri,
+                    f"{key}={uri}: '{parsed.scheme}' sources cannot be opened; use a file path, file://, "
+                    + ", ".join(f"{s}://" for s in NETWORK_SCHEMES),
+                )
+            )
+        elif not parsed.hostname:
+            out.append(
+                Problem(key, uri, f"{key}={uri}: the URI names no host", hint="e.g. rtsp://camera:554/stream")
             )
     return out
 

@@ -1,0 +1,36 @@
+"""Network source URIs: a scheme uridecodebin can open, and a host; calibration.percentile range."""
+
+import pytest
+
+from tao2ds.config.capabilities import find_problems
+from tao2ds.config.compose import compose
+
+
+@pytest.mark.parametrize(
+    "uri,expect",
+    [
+        ("rtsp://", "pipeline.sources[0].uri=rtsp://: the URI names no host"),
+        ("http:///clip.mp4", "pipeline.sources[0].uri=http:///clip.mp4: the URI names no host"),
+        (
+            "ftp://host/clip.mp4",
+            "pipeline.sources[0].uri=ftp://host/clip.mp4: 'ftp' sources cannot be opened; ",
+        ),
+    ],
+)
+def test_bad_network_sources(uri, expect):
+    found = find_problems(compose([f"pipeline.sources.0.uri='{uri}'"]).cfg)
+    assert len(found) == 1 and found[0].message.startswith(expect)
+
+
+@pytest.mark.parametrize(
+    "uri", ["rtsp://cam:554/stream", "https://example.com/clip.mp4", "udp://239.0.0.1:5000"]
+)
+def test_good_network_sources(uri):
+    assert find_problems(compose([f"pipeline.sources.0.uri='{uri}'"]).cfg) == []
+
+
+def test_percentile_range():
+    found = find_problems(compose(["calibration.percentile=101"]).cfg)
+    assert [p.message for p in found] == [
+        "calibration.percentile=101.0: must be within 0..100 (a percentile of |activation|)"
+    ]
