@@ -291,7 +291,8 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
         return f"invalid value for '{key}': {first}"
     if key and "Missing mandatory value" in str(e):
         return f"missing value for '{key}': set it in the config or on the command line ({key}=...)"
-    return fallback.splitlines()[0] if fallback else repr(e)
+    first = fallback.splitlines()[0] if fallback else repr(e)
+    return f"invalid value for '{key}': {first}" if key else first
 
 
 def _canonical_choices(message: str) -> str:

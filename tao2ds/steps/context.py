@@ -118,12 +118,12 @@ def file_problem(path: Path) -> str | None:
     try:
         if path.is_file():
             return "the file is empty" if path.stat().st_size == 0 else None
-    except OSError as e:  # a symlink loop, a permission problem on the way
+        if path.is_dir():
+            return "is a directory, not a file"
+        if path.is_symlink():
+            return "is a symbolic link that leads nowhere (dangling, or a loop)"
+    except OSError as e:  # a name too long, a permission problem on the way
         return f"cannot be read ({e.strerror})"
-    if path.is_dir():
-        return "is a directory, not a file"
-    if path.is_symlink():
-        return "is a symbolic link that leads nowhere (dangling, or a loop)"
     return "file not found"
 
 
@@ -137,8 +137,12 @@ def _check_inputs(cfg) -> None:
     for i, src in enumerate(cfg.pipeline.sources):
         if not ds_sources.is_local(src.uri):
             continue
-        files = ds_sources.local_files(src.uri)
-        why = file_problem(ds_sources.local_path(src.uri)) if not files else None
+        try:
+            files = ds_sources.local_files(src.uri)
+        except OSError as e:  # a name too long, a folder that cannot be listed
+            files, why = [], f"cannot be read ({e.strerror})"
+        else:
+            why = file_problem(ds_sources.local_path(src.uri)) if not files else None
         bad = next((f for f in files if file_problem(f)), None)
         if bad is not None:  # a video, or one frame of a sequence (named)
             why = (f"{bad}: " if bad != ds_sources.local_path(src.uri) else "") + str(file_problem(bad))
@@ -161,6 +165,15 @@ def check_places(cfg) -> None:
     """Where the build writes: build.dir, cache.dir (and cache.remote), engine.known_hosts when a
     device is reached. Refused before any task runs, naming the key, instead of a failed write
     in the middle of a build."""
+    try:
+        _check_places(cfg)
+    except OSError as e:  # a name too long for the file system, a folder that cannot be searched
+        raise ConfigError(
+            f"cannot use {e.filename}: {e.strerror}", value=e.filename, hint="check build.dir and cache.dir"
+        ) from None
+
+
+def _check_places(cfg) -> None:
     raw = str(cfg.build.dir)
     if not raw.strip():
         raise ConfigError(

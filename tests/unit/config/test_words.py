@@ -54,3 +54,9 @@ def test_line_break_in_a_yaml_value_is_refused_for_the_key_file(tmp_path):
     found = find_problems(compose([], conf_dir=conf).cfg)
     assert [p.key for p in found] == ["pipeline.osd.font"]
     assert "line break" in found[0].message
+
+
+def test_unresolvable_interpolation_names_the_key():
+    with pytest.raises(ConfigError) as e:
+        compose(["model.onnx=${oops}"])
+    assert str(e.value) == "invalid value for 'model.onnx': Interpolation key 'oops' not found"

@@ -41,3 +41,12 @@ def test_an_empty_frame_of_a_sequence_is_named(tmp_path):
     uri = tmp_path / "img_%04d.jpg"
     with pytest.raises(InputError, match=rf"{tmp_path / 'img_0001.jpg'}: the file is empty"):
         _check_inputs(compose([f"pipeline.sources.0.uri={uri}", "run.backend=reference"]).cfg)
+
+
+def test_a_name_too_long_for_the_file_system(tmp_path):
+    long = tmp_path / ("a" * 5000)
+    assert file_problem(long) == "cannot be read (File name too long)"
+    with pytest.raises(
+        InputError, match=r"^pipeline.sources\[0\].uri=.*: cannot be read \(File name too long\)"
+    ):
+        _check_inputs(compose([f"pipeline.sources.0.uri={long}.mp4"]).cfg)

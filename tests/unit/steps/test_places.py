@@ -89,3 +89,8 @@ def test_a_file_where_a_build_folder_goes(in_project, sub):
     with pytest.raises(ConfigError) as e:
         places("build.dir=build")
     assert str(e.value).startswith(f"build.dir=build: build/{sub} is a file where the build folder goes")
+
+
+def test_a_build_dir_name_too_long(in_project):
+    with pytest.raises(ConfigError, match=r"^cannot use .*aaaa: File name too long"):
+        places("build.dir=" + "a" * 5000)
