@@ -112,3 +112,12 @@ def test_write_that_does_not_fit_is_one_error_and_leaves_no_partial_file(tmp_pat
     )
     assert not failed.exists()
     assert not [p for p in (tmp_path / "build").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_info_on_an_unknown_task_is_doits_message_not_a_traceback(tmp_path):
+    cmd = [sys.executable, "-m", "doit", "info", "--db-file", str(tmp_path / "db"), "nosuchtask"]
+    proc = subprocess.run(cmd + [f"build.dir={tmp_path}/b"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert (
+        'ERROR: command `info` invalid parameter: "nosuchtask". Must be a task, or a target.' in proc.stderr
+    )
