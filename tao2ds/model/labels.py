@@ -47,6 +47,8 @@ def load_classmap(path: str | Path) -> dict[str, list[str]]:
         raise ModelError(f"classmap not found: {path} (set model.classmap=<path>)") from None
     except json.JSONDecodeError as e:
         raise ModelError(f"{path}: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: JSON nested too deeply to be a classmap", file=path) from None
     mapping = raw.get("class_mapping") if isinstance(raw, dict) else None
     if not isinstance(mapping, dict) or not mapping:
         raise ModelError(

@@ -22,7 +22,10 @@ Spec = dict[str, list[Any]]
 
 def parse_spec_text(text: str, where: str = "spec") -> Spec:
     tokens = _tokenize(text, where)
-    pos, root = _parse_fields(tokens, 0, where, closing=None)
+    try:
+        pos, root = _parse_fields(tokens, 0, where, closing=None)
+    except RecursionError:  # the parser recurses per '{'; a training spec nests a few levels
+        raise ModelError(f"{where}: blocks nested too deeply to be a TAO training spec", file=where) from None
     return root
 
 

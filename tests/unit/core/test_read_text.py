@@ -46,3 +46,14 @@ def test_model_readers_raise_their_kind(tmp_path, seed_model):
     lst.write_bytes(b"a.jpg\n\x80.jpg\n")
     with pytest.raises(ImageSetError, match=r"list.txt: not UTF-8 text \(byte 0x80 at offset 6, line 2\)"):
         list_images(lst)
+
+
+def test_deeply_nested_classmap_and_spec(tmp_path):
+    cm = tmp_path / "classmap.json"
+    cm.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelError, match="JSON nested too deeply to be a classmap"):
+        load_classmap(cm)
+    spec = tmp_path / "spec.txt"
+    spec.write_text("a {" * 5000 + "}" * 5000)
+    with pytest.raises(ModelError, match="blocks nested too deeply to be a TAO training spec"):
+        load_spec(spec)
