@@ -267,6 +267,15 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
         if values is not None and not all(math.isfinite(v) for v in values):
             key = f"model.preprocessing.{name}"
             add(Problem(key, list(values), f"{key}={list(values)}: every value must be a finite number"))
+    if str(cfg.engine.builder) == "ssh" and not t.host:
+        add(
+            Problem(
+                "engine.builder",
+                "ssh",
+                f"engine.builder=ssh builds on the device, but {t.name} has no target.host",
+                hint=f"set target.host (and target.user, target.ssh_key) in conf/target/{t.name}.yaml",
+            )
+        )
     mean = cfg.model.preprocessing.image_mean
     if mean is not None and len(mean) != 3:
         add(

@@ -34,3 +34,10 @@ def test_percentile_range():
     assert [p.message for p in found] == [
         "calibration.percentile=101.0: must be within 0..100 (a percentile of |activation|)"
     ]
+
+
+def test_ssh_builder_without_a_host_is_a_config_problem():
+    found = find_problems(compose(["engine.builder=ssh"]).cfg)
+    assert [p.message for p in found] == [
+        "engine.builder=ssh builds on the device, but x86_dgpu has no target.host"
+    ]

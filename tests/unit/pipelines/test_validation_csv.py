@@ -58,3 +58,28 @@ def test_verify_without_a_validation_set_names_the_key(tmp_path):
         verify(tmp_path, None, tmp_path, 0.9)
     with pytest.raises(InputError, match=rf"^model.validation.images={tmp_path / 'no'}: not a directory"):
         verify(tmp_path, tmp_path / "x.csv", tmp_path / "no", 0.9)
+
+
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        (b"", "JSONDecodeError: Expecting value"),
+        (b"[1, 2]", "TypeError: list indices must be integers or slices, not str"),
+        (b'{"frames": [{"objects": []}]}', "KeyError: 'frame'"),
+        (b'{"frames": "x"}', "AttributeError: 'str' object has no attribute 'get'"),
+    ],
+)
+def test_bad_detections_file_names_the_key(tmp_path, text, expect):
+    from pipelines.reference import load_detections
+
+    f = write(tmp_path, text)
+    with pytest.raises(InputError) as e:
+        load_detections(f)
+    assert e.value.message.startswith(f"detections file {f} (pipeline.detector.detections): {expect}")
+
+
+def test_detections_not_utf8(tmp_path):
+    from pipelines.reference import load_detections
+
+    with pytest.raises(InputError, match=r"not UTF-8 text \(byte 0xff at offset 0, line 1\)"):
+        load_detections(write(tmp_path, b"\xff{}"))
