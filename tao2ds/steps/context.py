@@ -122,6 +122,8 @@ def file_problem(path: Path) -> str | None:
             return "is a directory, not a file"
         if path.is_symlink():
             return "is a symbolic link that leads nowhere (dangling, or a loop)"
+        if path.exists():
+            return "is not a regular file (a device, pipe or socket)"
     except OSError as e:  # a name too long, a permission problem on the way
         return f"cannot be read ({e.strerror})"
     return "file not found"

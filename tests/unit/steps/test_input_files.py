@@ -23,6 +23,8 @@ def test_file_problems(tmp_path):
         file_problem(tmp_path / "dangling") == "is a symbolic link that leads nowhere (dangling, or a loop)"
     )
     assert file_problem(tmp_path / "none") == "file not found"
+    os.mkfifo(tmp_path / "fifo")
+    assert file_problem(tmp_path / "fifo") == "is not a regular file (a device, pipe or socket)"
 
 
 @pytest.mark.parametrize("key", ["model.onnx", "model.classmap", "model.spec", "pipeline.sources.0.uri"])
