@@ -11,6 +11,7 @@ refusal comes at config-check time, not at render time.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Optional
@@ -108,6 +109,21 @@ RANGES: dict[str, Range] = {
     "pipeline.tracker.height": Range(lo=1),
     "pipeline.sources[*].latency": Range(lo=0, why="ms"),
     "calibration.percentile": Range(0, 100, lo_open=True, why="a percentile of |activation|"),
+    "target.max_batch_size": Range(lo=1),
+    "target.gpu.dla_cores": Range(lo=0),
+}
+
+# How a target's versions are spelled (conf/target/*.yaml): every part of the build keys off them
+# (sink codes, cache header, engine names, tracker config), so a typo must not pass as "no version".
+VERSION_FORMATS: dict[str, tuple[str, str]] = {
+    "target.deepstream": (r"\d+\.\d+(\.\d+){0,2}", "e.g. 7.1 or 6.0.1"),
+    "target.tensorrt": (r"\d+\.\d+(\.\d+){0,2}", "e.g. 10.3.0"),
+    "target.cuda": (r"\d+\.\d+(\.\d+)?", "e.g. 12.6"),
+    "target.python": (r"3\.\d+", "e.g. 3.10"),
+    "target.gpu.compute_capability": (r"\d+\.\d", "e.g. 8.7"),
+    "target.jetpack": (r"\d+\.\d+(\.\d+)?", "e.g. 6.1, or null"),
+    "target.l4t": (r"R\d+\.\d+(\.\d+)?", "e.g. R36.4.0, or null"),
+    "target.arch": (r"x86_64|aarch64", "x86_64 or aarch64"),
 }
 
 # URI schemes of network sources GStreamer's uridecodebin (deepstream-app's source bin) can open
@@ -141,6 +157,19 @@ def range_problems(tree: dict) -> list[Problem]:
             elif not rng.allows(value):
                 why = f" ({rng.why})" if rng.why else ""
                 out.append(Problem(key, value, f"{key}={value}: must be {rng.describe()}{why}"))
+    return out
+
+
+def version_problems(tree: dict) -> list[Problem]:
+    out = []
+    for key, (pattern, example) in VERSION_FORMATS.items():
+        value = tree
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None and key in ("target.jetpack", "target.l4t"):
+            continue
+        if not re.fullmatch(pattern, str(value)):
+            out.append(Problem(key, value, f"{key}={value!r}: tao2ds cannot read this; expected {example}"))
     return out
 
 
@@ -222,6 +251,7 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     platform = str(t.platform)
     jetson = platform == "jetson"
     out: list[Problem] = range_problems(tree)
+    out += version_problems(tree)
     out += [p for p in keyfile_int_problems(tree) if p.key not in {q.key for q in out}]
     out += keyfile_string_problems(tree)
     add = out.append

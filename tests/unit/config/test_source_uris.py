@@ -41,3 +41,25 @@ def test_ssh_builder_without_a_host_is_a_config_problem():
     assert [p.message for p in found] == [
         "engine.builder=ssh builds on the device, but x86_dgpu has no target.host"
     ]
+
+
+def test_target_versions_must_be_readable():
+    found = find_problems(
+        compose(["target.deepstream=abc", "target.tensorrt=''", "target.arch=sparc", "target.l4t=36.4"]).cfg
+    )
+    assert [p.message for p in found] == [
+        "target.deepstream='abc': tao2ds cannot read this; expected e.g. 7.1 or 6.0.1",
+        "target.tensorrt='': tao2ds cannot read this; expected e.g. 10.3.0",
+        "target.l4t='36.4': tao2ds cannot read this; expected e.g. R36.4.0, or null",
+        "target.arch='sparc': tao2ds cannot read this; expected x86_64 or aarch64",
+    ]
+
+
+@pytest.mark.parametrize("target", ["x86_dgpu", "jetson_nano", "jetson_xavier", "jetson_orin"])
+def test_shipped_targets_pass(target):
+    assert find_problems(compose([f"target={target}", "precision=fp16"]).cfg) == []
+
+
+def test_max_batch_size_range():
+    found = find_problems(compose(["target.max_batch_size=0"]).cfg)
+    assert found[0].message == "target.max_batch_size=0: must be >= 1"
