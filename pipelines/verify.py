@@ -23,6 +23,7 @@ from tao2ds.core.errors import ConfigError, InputError, Tao2dsError, VerifyFaile
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
+from tao2ds.model.labels import load_classmap
 from tao2ds.model.preprocess import preprocess_frame
 
 
@@ -60,6 +61,20 @@ def read_validation_csv(
     return rows
 
 
+def _known_classes(
+    tasks: list[str], label_lines: list[list[str]], config: Optional[Mapping]
+) -> list[list[str]]:
+    """Each task's classes as the classmap the build was made from names them (not the labels
+    file: a build whose label lines are swapped must show up as lost accuracy, not as a bad CSV).
+    Without the config (the command line), every name in the labels file."""
+    path = ((config or {}).get("model") or {}).get("classmap")
+    if path:
+        classmap = load_classmap(path)
+        return [classmap.get(t, []) for t in tasks]
+    every = sorted({name for line in label_lines for name in line})
+    return [every for _ in tasks]
+
+
 def evaluate(
     build_dir: Path,
     csv_path: Path,
@@ -74,7 +89,7 @@ def evaluate(
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
-    rows = read_validation_csv(csv_path, tasks, settings.labels)
+    rows = read_validation_csv(csv_path, tasks, _known_classes(tasks, settings.labels, config))
     correct = {t: 0 for t in tasks}
     top1: list[list[int]] = []
     frames = []

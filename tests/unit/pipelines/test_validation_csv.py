@@ -83,3 +83,16 @@ def test_detections_not_utf8(tmp_path):
 
     with pytest.raises(InputError, match=r"not UTF-8 text \(byte 0xff at offset 0, line 1\)"):
         load_detections(write(tmp_path, b"\xff{}"))
+
+
+def test_known_classes_come_from_the_classmap_not_the_label_lines(seed_model):
+    from pipelines.verify import _known_classes
+
+    _, classmap = seed_model
+    swapped = [["Black", "Blue"], ["Fall", "Spring"]]  # label lines in the wrong order
+    assert _known_classes(["season"], swapped, {"model": {"classmap": str(classmap)}}) == [
+        ["Fall", "Spring", "Summer", "Winter"]
+    ]
+    assert (
+        _known_classes(["season", "base_color"], swapped, None) == [["Black", "Blue", "Fall", "Spring"]] * 2
+    )
