@@ -184,15 +184,7 @@ def _check_places(cfg) -> None:
             value=raw,
             hint="use build.dir=build (the default) or another folder of its own",
         )
-    build, here = Path(raw).resolve(), Path.cwd().resolve()
-    if build == here or build in here.parents:
-        raise ConfigError(
-            f"build.dir={raw} is {'the project folder' if build == here else 'a folder containing the project'} "
-            f"({here}): targets would be written among the project's own files",
-            key="build.dir",
-            value=raw,
-            hint="use build.dir=build (the default) or another folder of its own",
-        )
+    _not_the_project("build.dir", raw, "targets", "build")
     _writable_dir("build.dir", raw)
     for sub in (str(cfg.target.name), "_common"):  # CommonLayout's folder
         folder = Path(raw) / sub
@@ -204,9 +196,18 @@ def _check_places(cfg) -> None:
                 hint=f"remove or move {folder}",
             )
     if cfg.cache.dir:
+        _not_the_project("cache.dir", str(cfg.cache.dir), "cache entries and objects", ".tao2ds-cache")
         _writable_dir("cache.dir", str(cfg.cache.dir))
         if cfg.cache.remote:
             check_remote(str(cfg.cache.remote))
+    elif cfg.cache.remote:
+        raise ConfigError(
+            f"cache.remote={cfg.cache.remote} without cache.dir: the remote cache works through a local "
+            "one, so it would be ignored",
+            key="cache.remote",
+            value=str(cfg.cache.remote),
+            hint="set cache.dir (default .tao2ds-cache) or drop cache.remote",
+        )
     if cfg.target.host:
         kh = Path(str(cfg.engine.known_hosts))
         if kh.is_dir():
@@ -235,6 +236,18 @@ def _check_sink_files(tb: TargetBuild) -> None:
                 value=name,
                 hint="choose another name, e.g. out.mp4",
             )
+
+
+def _not_the_project(key: str, raw: str, what: str, default: str) -> None:
+    place, here = Path(raw).resolve(), Path.cwd().resolve()
+    if place == here or place in here.parents:
+        raise ConfigError(
+            f"{key}={raw} is {'the project folder' if place == here else 'a folder containing the project'} "
+            f"({here}): {what} would be written among the project's own files",
+            key=key,
+            value=raw,
+            hint=f"use {key}={default} (the default) or another folder of its own",
+        )
 
 
 def _writable_dir(key: str, raw: str, of: str | None = None) -> None:

@@ -94,3 +94,11 @@ def test_a_file_where_a_build_folder_goes(in_project, sub):
 def test_a_build_dir_name_too_long(in_project):
     with pytest.raises(ConfigError, match=r"^cannot use .*aaaa: File name too long"):
         places("build.dir=" + "a" * 5000)
+
+
+def test_cache_dir_may_not_be_the_project_and_a_remote_needs_it(in_project):
+    with pytest.raises(ConfigError, match=r"^cache.dir=. is the project folder \("):
+        places("cache.dir=.")
+    with pytest.raises(ConfigError, match=r"^cache.remote=file:///tmp/r without cache.dir: "):
+        places("cache.dir=null", "cache.remote=file:///tmp/r")
+    places("cache.dir=null")
