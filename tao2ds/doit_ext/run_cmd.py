@@ -9,6 +9,7 @@ behaviour"). Registered in pyproject.toml ``[tool.doit.plugins.command]``, like 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from doit.cmd_run import Run as DoitRun
@@ -30,38 +31,13 @@ def _recording(reporter_cls: type, codes: list[int]) -> type:
 
 
 class Run(DoitRun):
-    # doit passes options by the parameter names of _execute, so they are spelled out (doit 0.36/0.37)
-    def _execute(
-        self,
-        outfile,
-        verbosity=None,
-        always=False,
-        continue_=False,
-        reporter: Any = "console",
-        num_process=0,
-        par_type="process",
-        single=False,
-        auto_delayed_regex=False,
-        force_verbosity=False,
-        failure_verbosity=0,
-        pdb=False,
-    ) -> int:
+    def _execute(self, outfile, reporter: Any = "console", **options: Any) -> int:
         codes: list[int] = []
         cls = self.reporters[reporter] if isinstance(reporter, str) else reporter
         if isinstance(cls, type):  # an instance (doit's own unit tests) is used as it is
             reporter = _recording(cls, codes)
-        result = super()._execute(
-            outfile,
-            verbosity=verbosity,
-            always=always,
-            continue_=continue_,
-            reporter=reporter,
-            num_process=num_process,
-            par_type=par_type,
-            single=single,
-            auto_delayed_regex=auto_delayed_regex,
-            force_verbosity=force_verbosity,
-            failure_verbosity=failure_verbosity,
-            pdb=pdb,
-        )
+        result = super()._execute(outfile, reporter=reporter, **options)
         return codes[0] if result == FAILURE and codes else result
+
+    # doit passes options by the parameter names of _execute (inspect.signature): keep doit's own
+    _execute.__signature__ = inspect.signature(DoitRun._execute)  # type: ignore[attr-defined]

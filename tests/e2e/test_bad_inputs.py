@@ -14,14 +14,14 @@ SAMPLE = ROOT / "samples" / "multitask_sample"
 
 
 def doit(
-    tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build", preexec_fn=None
+    tmp: Path, *args: str, cwd: Path = ROOT, task: str = "build", preexec_fn=None, options=()
 ) -> subprocess.CompletedProcess:
     """`doit run <task> args` (or `doit list args` for task="list"); build.dir and cache.dir
     default into ``tmp`` unless given."""
     defaults = (("build.dir", "build"), ("cache.dir", "cache"))
     extra = [f"{k}={tmp / v}" for k, v in defaults if not any(a.startswith(k + "=") for a in args)]
     head = ["list"] if task == "list" else ["run"]
-    cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db")]
+    cmd = [sys.executable, "-m", "doit", *head, "--db-file", str(tmp / "doit.db"), *options]
     cmd += [*([] if task == "list" else [task]), *args, *extra]
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn)
 
@@ -38,10 +38,12 @@ def error_of(proc: subprocess.CompletedProcess) -> str:
     return "\n".join(para)
 
 
-def test_non_utf8_classmap_found_by_a_step_exits_3(tmp_path):
+@pytest.mark.parametrize("parallel", [[], ["-n", "2"]], ids=["serial", "parallel"])
+def test_non_utf8_classmap_found_by_a_step_exits_3(tmp_path, parallel):
+    """The step's error code, also when the step failed in a ``-n`` worker process."""
     bad = tmp_path / "classmap.json"
     bad.write_bytes((SAMPLE / "classmap.json").read_bytes().replace(b'"Fall"', b'"F\xe4ll"'))
-    proc = doit(tmp_path, f"model.classmap={bad}")
+    proc = doit(tmp_path, f"model.classmap={bad}", options=parallel)
     assert proc.returncode == 3
     assert error_of(proc).startswith(f"tao2ds: error: {bad}: not UTF-8 text (byte 0xe4 at offset ")
     assert "hint: save the file as UTF-8" in error_of(proc)
