@@ -24,8 +24,8 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from tao2ds.config import schema
 from tao2ds.config.schema import RootConfig
-from tao2ds.core import log
-from tao2ds.core.errors import ConfigError, WriteError
+from tao2ds.core import fileio, log
+from tao2ds.core.errors import ConfigError, InputError, WriteError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
 
@@ -40,7 +40,7 @@ TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
-    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml") if p.is_file())
 
 
 def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[list[str], list[str]]:
@@ -157,6 +157,8 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
         raise ConfigError(_in_file(str(e), conf_dir) + _explain_omegaconf(cause, detail)) from None
     except yaml.YAMLError as e:
         raise ConfigError(_explain_yaml(e), key=None, hint="fix the YAML syntax of that file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(_undecodable(conf_dir), hint="save it as UTF-8") from None
     chosen = raw.hydra.runtime.choices.get("target")
     with open_dict(raw):
         del raw["hydra"]
@@ -219,6 +221,16 @@ def _explain_missing(e: BaseException, conf_dir: Path) -> str:
     return f"{conf_dir / (where + '.yaml')}: the defaults list chooses " + _unknown_choice(
         group, option, group_options(group, conf_dir)
     )
+
+
+def _undecodable(conf_dir: Path) -> str:
+    """Hydra reads conf files as UTF-8 and does not say which one failed: find it."""
+    for path in sorted(conf_dir.rglob("*.yaml")):
+        try:
+            fileio.read_text(path)
+        except (InputError, OSError) as e:
+            return str(e.message if isinstance(e, InputError) else e)
+    return f"a file under {conf_dir} is not UTF-8 text"
 
 
 def _explain_yaml(e: BaseException) -> str:
@@ -347,6 +359,7 @@ class ComposeCache:
             conf = {
                 p.relative_to(self.conf_dir).as_posix(): sha256_file(p)
                 for p in sorted(self.conf_dir.rglob("*.yaml"))
+                if p.is_file()
             }
             code = {
                 p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))

@@ -61,3 +61,35 @@ def test_misspelled_option_in_the_defaults_list(conf):
         f"{conf}/config.yaml: the defaults list chooses unknown precision 'fp61'; "
         "valid choices: fp16, fp32, int8 (did you mean 'fp16'?)"
     )
+
+
+def test_conf_file_not_utf8_is_named(conf):
+    (conf / "target" / "x86_dgpu.yaml").write_bytes(b"name: x86_dgpu\ndescription: caf\xe9\n")
+    with pytest.raises(ConfigError) as e:
+        compose([], conf_dir=conf)
+    assert str(e.value) == (
+        f"{conf}/target/x86_dgpu.yaml: not UTF-8 text (byte 0xe9 at offset 31, line 2)\n  hint: save it as UTF-8"
+    )
+
+
+def test_duplicate_key_in_a_conf_file(conf):
+    pipe = conf / "pipeline" / "classify_frames.yaml"
+    pipe.write_text(pipe.read_text() + "sinks: []\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"classify_frames.yaml: not valid YAML \(line \d+, column 1: found duplicate key sinks\)",
+    ):
+        compose([], conf_dir=conf)
+
+
+def test_a_directory_named_like_an_option_is_not_one(conf, tmp_path):
+    from tao2ds.config.compose import ComposeCache
+
+    (conf / "target" / "x86_dgpu.yaml").unlink()
+    (conf / "target" / "x86_dgpu.yaml").mkdir()
+    assert ComposeCache(tmp_path / "cache.json", conf).get([]) is None  # hashing conf/ skips it
+    with pytest.raises(
+        ConfigError,
+        match="chooses unknown target 'x86_dgpu'; valid choices: jetson_nano, jetson_orin, jetson_xavier",
+    ):
+        compose([], conf_dir=conf)
