@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tao2ds.artifacts.layout import CommonLayout, TargetLayout
+from tao2ds.artifacts.layout import COMMON, CommonLayout, TargetLayout
 from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
 from tao2ds.config.capabilities import check_capabilities
 from tao2ds.config.compose import RUNTIME_SECTIONS, ComposeCache, Composed, compose, split_targets, validate
@@ -186,7 +186,7 @@ def _check_places(cfg) -> None:
         )
     _not_the_project("build.dir", raw, "targets", "build")
     _writable_dir("build.dir", raw)
-    for sub in (str(cfg.target.name), "_common"):  # CommonLayout's folder
+    for sub in (str(cfg.target.name), COMMON):
         folder = Path(raw) / sub
         if folder.exists() and not folder.is_dir():
             raise ConfigError(
