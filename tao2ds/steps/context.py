@@ -154,6 +154,7 @@ def _check_inputs(cfg) -> None:
                 key=f"pipeline.sources[{i}].uri",
                 file=src.uri,
             )
+    _check_media_names(cfg)
     det = cfg.pipeline.detector.config
     if str(cfg.pipeline.topology) == "detect_classify" and det:
         why = file_problem(Path(det))
@@ -161,6 +162,25 @@ def _check_inputs(cfg) -> None:
             raise InputError(
                 f"pipeline.detector.config={det}: {why}", key="pipeline.detector.config", file=det
             )
+
+
+def _check_media_names(cfg) -> None:
+    """Local sources are staged as media/<file name>: two different files may not share a name."""
+    seen: dict[str, tuple[int, Path]] = {}
+    for i, src in enumerate(cfg.pipeline.sources):
+        if not ds_sources.is_local(src.uri):
+            continue
+        for f in ds_sources.local_files(src.uri):
+            first = seen.setdefault(f.name, (i, f))
+            if first[1].resolve() != f.resolve():
+                raise InputError(
+                    f"pipeline.sources[{i}].uri={src.uri}: {f} and {first[1]} (pipeline.sources[{first[0]}]) "
+                    f"are different files with one name; both would be staged as "
+                    f"{ds_sources.MEDIA_DIR}/{f.name}",
+                    key=f"pipeline.sources[{i}].uri",
+                    file=f,
+                    hint="rename one of them",
+                )
 
 
 def check_places(cfg) -> None:

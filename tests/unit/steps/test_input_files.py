@@ -52,3 +52,27 @@ def test_a_name_too_long_for_the_file_system(tmp_path):
         InputError, match=r"^pipeline.sources\[0\].uri=.*: cannot be read \(File name too long\)"
     ):
         _check_inputs(compose([f"pipeline.sources.0.uri={long}.mp4"]).cfg)
+
+
+def test_two_different_sources_with_one_name_are_refused(tmp_path):
+    for d, data in (("a", b"first"), ("b", b"second")):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "clip.mp4").write_bytes(data)
+    srcs = f"pipeline.sources=[{{uri:{tmp_path}/a/clip.mp4}},{{uri:{tmp_path}/b/clip.mp4}}]"
+    with pytest.raises(InputError) as e:
+        _check_inputs(compose([srcs]).cfg)
+    assert str(e.value).startswith(
+        f"pipeline.sources[1].uri={tmp_path}/b/clip.mp4: {tmp_path}/b/clip.mp4 and {tmp_path}/a/clip.mp4 "
+        "(pipeline.sources[0]) are different files with one name; both would be staged as media/clip.mp4"
+    )
+
+
+def test_one_file_listed_twice_is_staged_once(tmp_path):
+    from tao2ds.artifacts.layout import TargetLayout
+    from tao2ds.steps.configs import local_media
+    from tao2ds.steps.context import TargetBuild
+
+    (tmp_path / "clip.mp4").write_bytes(b"x")
+    c = compose([f"pipeline.sources=[{{uri:{tmp_path}/clip.mp4}},{{uri:{tmp_path}/clip.mp4}}]"])
+    _check_inputs(c.cfg)
+    assert local_media(TargetBuild(c, TargetLayout.from_cfg(c.cfg))) == [tmp_path / "clip.mp4"]
