@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -18,27 +19,60 @@ from typing import Any, Mapping, Optional
 from pipelines.reference import ReferenceClassifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
-from tao2ds.core.errors import Tao2dsError, VerifyFailed
+from tao2ds.core.errors import ConfigError, InputError, Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
+from tao2ds.model.labels import load_classmap
 from tao2ds.model.preprocess import preprocess_frame
 
 
-def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
+def read_validation_csv(
+    path: Path, tasks: list[str], classes: Optional[list[list[str]]] = None
+) -> list[dict[str, str]]:
+    """TAO's multitask CSV (fname, then one column per task); with ``classes`` (per task, as the
+    labels file has them), a class the model does not know is an error naming the line."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(io.StringIO(fileio.read_text(path), newline="")))
     except FileNotFoundError:
-        raise Tao2dsError(f"validation CSV not found: {path} (model.validation.csv)") from None
+        raise InputError(
+            f"validation CSV not found: {path} (model.validation.csv)", key="model.validation.csv", file=path
+        ) from None
+    except csv.Error as e:
+        raise InputError(f"{path}: not a readable CSV ({e})", file=path) from None
     if not rows:
-        raise Tao2dsError(f"{path}: no rows")
+        raise InputError(f"{path}: no rows", file=path)
     missing = [c for c in ["fname", *tasks] if c not in rows[0]]
     if missing:
-        raise Tao2dsError(
-            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task"
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task",
+            file=path,
         )
+    for n, row in enumerate(rows, 2):  # line 1 is the header
+        for task, known in zip(tasks, classes or []):
+            if row[task] not in known:
+                raise InputError(
+                    f"{path}:{n}: {task}={row[task]!r} is not a class of the model's task {task} "
+                    f"(classes: {', '.join(known)})",
+                    file=path,
+                    value=row[task],
+                    hint="the CSV must use the class names of the classmap the build was made from",
+                )
     return rows
+
+
+def _known_classes(
+    tasks: list[str], label_lines: list[list[str]], config: Optional[Mapping]
+) -> list[list[str]]:
+    """Each task's classes as the classmap the build was made from names them (not the labels
+    file: a build whose label lines are swapped must show up as lost accuracy, not as a bad CSV).
+    Without the config (the command line), every name in the labels file."""
+    path = ((config or {}).get("model") or {}).get("classmap")
+    if path:
+        classmap = load_classmap(path)
+        return [classmap.get(t, []) for t in tasks]
+    every = sorted({name for line in label_lines for name in line})
+    return [every for _ in tasks]
 
 
 def evaluate(
@@ -55,7 +89,7 @@ def evaluate(
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
-    rows = read_validation_csv(csv_path, tasks)
+    rows = read_validation_csv(csv_path, tasks, _known_classes(tasks, settings.labels, config))
     correct = {t: 0 for t in tasks}
     classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
     # per task: rows = the CSV's class, columns = the predicted class, then "none" (nothing passed the threshold)
@@ -90,8 +124,24 @@ def evaluate(
 
 
 def verify(
-    build_dir: Path, csv_path: Path, images: Path, min_accuracy: float, config: Optional[Mapping] = None
+    build_dir: Path,
+    csv_path: Optional[Path],
+    images: Optional[Path],
+    min_accuracy: float,
+    config: Optional[Mapping] = None,
 ) -> dict[str, Any]:
+    for key, value in (("model.validation.csv", csv_path), ("model.validation.images", images)):
+        if value is None:
+            raise ConfigError(
+                f"{key} is not set: doit verify needs a labelled validation set "
+                "(model.validation.csv: TAO's multitask CSV; model.validation.images: its image folder)",
+                key=key,
+            )
+    assert csv_path is not None and images is not None
+    if not images.is_dir():
+        raise InputError(
+            f"model.validation.images={images}: not a directory", key="model.validation.images", file=images
+        )
     manifest = check_fresh(build_dir, config)
     report = {"target": manifest["target"], "min_accuracy": min_accuracy}
     fp32 = evaluate(build_dir, csv_path, images, config=config)

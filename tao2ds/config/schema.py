@@ -57,12 +57,23 @@ class EngineBuilderName(_StrEnum):
     tao_deploy = "tao_deploy"  # TAO Deploy's multitask_classification gen_trt_engine
 
 
-class RunBackend(_StrEnum):
-    auto = "auto"
-    deepstream_app = "deepstream-app"
-    pyds = "pyds"
-    servicemaker = "servicemaker"  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
-    reference = "reference"
+# run.backend: 'deepstream-app' is the canonical spelling (the program's name, results/deepstream-app/).
+# The functional form lets a member's name hold a '-' (OmegaConf accepts members by name), and
+# 'deepstream_app' is an alias of it, so both spellings give the one member named 'deepstream-app'.
+RunBackend = _StrEnum(
+    "RunBackend",
+    [
+        ("auto", "auto"),
+        ("deepstream-app", "deepstream-app"),
+        ("deepstream_app", "deepstream-app"),  # alias
+        ("pyds", "pyds"),
+        (
+            "servicemaker",
+            "servicemaker",
+        ),  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
+        ("reference", "reference"),
+    ],
+)
 
 
 class LogLevel(_StrEnum):
@@ -312,7 +323,7 @@ class EngineConfig:
 
 @dataclass
 class RunConfig:
-    backend: RunBackend = RunBackend.auto
+    backend: RunBackend = RunBackend.auto  # type: ignore[valid-type]
     max_frames: Optional[int] = None
     annotate: bool = True
 

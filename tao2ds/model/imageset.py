@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ImageSetError
 from tao2ds.model.preprocess import Preprocessing, preprocess_frame
 
@@ -30,7 +31,7 @@ def list_images(spec: str | Path) -> list[Path]:
         images = [p for p in files if p.is_file()]
     elif path.is_file():
         images = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(fileio.read_text(path, ImageSetError).splitlines(), 1):
             line = line.strip()
             if line and not line.startswith("#"):
                 p = Path(line) if Path(line).is_absolute() else path.parent / line

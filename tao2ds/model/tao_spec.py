@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ModelError
 
 _TOKEN = re.compile(
@@ -21,13 +22,16 @@ Spec = dict[str, list[Any]]
 
 def parse_spec_text(text: str, where: str = "spec") -> Spec:
     tokens = _tokenize(text, where)
-    pos, root = _parse_fields(tokens, 0, where, closing=None)
+    try:
+        pos, root = _parse_fields(tokens, 0, where, closing=None)
+    except RecursionError:  # the parser recurses per '{'; a training spec nests a few levels
+        raise ModelError(f"{where}: blocks nested too deeply to be a TAO training spec", file=where) from None
     return root
 
 
 def load_spec(path: str | Path) -> Spec:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = fileio.read_text(path, ModelError)
     except FileNotFoundError:
         raise ModelError(
             f"training spec not found: {path} (set model.spec=<path> or model.spec=null)"
