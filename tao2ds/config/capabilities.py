@@ -211,6 +211,16 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
                     "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8",
                 )
             )
+    if cfg.model.calibration_cache and cfg.calibration.images:
+        add(
+            Problem(
+                "calibration.images",
+                cfg.calibration.images,
+                f"calibration.images={cfg.calibration.images} with model.calibration_cache="
+                f"{cfg.model.calibration_cache}: the cache's scales are used as they are, so no image is read",
+                hint="drop one of the two",
+            )
+        )
     batch = cfg.model.batch_size
     if batch > t.max_batch_size:
         add(

@@ -109,7 +109,12 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
 
 def _check_inputs(cfg) -> None:
     m = cfg.model
-    for key, path in (("model.onnx", m.onnx), ("model.classmap", m.classmap), ("model.spec", m.spec)):
+    for key, path in (
+        ("model.onnx", m.onnx),
+        ("model.classmap", m.classmap),
+        ("model.spec", m.spec),
+        ("model.calibration_cache", m.calibration_cache),
+    ):
         if path is not None and not Path(path).is_file():
             raise InputError(
                 f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path
