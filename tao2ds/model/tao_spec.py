@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from google.protobuf import text_format
-
 from tao2ds.core import log
 from tao2ds.core.errors import ModelError
-from tao2ds.model.tao_spec_schema import CLASSIFICATION, MULTITASK, experiment_class
+
+# the schema names, repeated here so that importing this module does not import protobuf (~0.1 s of
+# every doit start); tao_spec_schema and protobuf load only when a spec is parsed
+MULTITASK = "multitask_classification"
+CLASSIFICATION = "classification_tf1"
 
 logger = log.get(__name__)
 
@@ -71,40 +74,47 @@ class TrainingSpec:
         return None
 
 
-class _Parser(text_format._Parser):  # noqa: SLF001
+@lru_cache(maxsize=None)
+def _parser_class():
     """protobuf's text parser, recording the fields it skips because the schema lacks them.
 
     ``allow_unknown_field=True`` makes ``_MergeField`` call ``_SkipFieldContents`` for a field the
     message type does not have (protobuf python ``text_format.py``, 4.25 … 7.x); we note the field's
     path and line there. Fields nested inside a skipped field are not reported again.
     """
+    from google.protobuf import text_format  # deferred: see the note at MULTITASK
 
-    def __init__(self) -> None:
-        super().__init__(allow_unknown_field=True)
-        self.unknown: list[str] = []
-        self._path: list[str] = []
-        self._skipping = 0
+    class _Parser(text_format._Parser):  # noqa: SLF001
+        def __init__(self) -> None:
+            super().__init__(allow_unknown_field=True)
+            self.unknown: list[str] = []
+            self._path: list[str] = []
+            self._skipping = 0
 
-    def _MergeMessageField(self, tokenizer, message, field):  # noqa: N802
-        self._path.append(field.name)
-        try:
-            return super()._MergeMessageField(tokenizer, message, field)
-        finally:
-            self._path.pop()
+        def _MergeMessageField(self, tokenizer, message, field):  # noqa: N802
+            self._path.append(field.name)
+            try:
+                return super()._MergeMessageField(tokenizer, message, field)
+            finally:
+                self._path.pop()
 
-    def _SkipFieldContents(self, tokenizer, field_name, immediate_message_type):  # noqa: N802
-        if not self._skipping:
-            where = ".".join([*self._path, field_name])
-            self.unknown.append(f"{where} (line {tokenizer._previous_line + 1})")  # noqa: SLF001
-        self._skipping += 1
-        try:
-            return super()._SkipFieldContents(tokenizer, field_name, immediate_message_type)
-        finally:
-            self._skipping -= 1
+        def _SkipFieldContents(self, tokenizer, field_name, immediate_message_type):  # noqa: N802
+            if not self._skipping:
+                where = ".".join([*self._path, field_name])
+                self.unknown.append(f"{where} (line {tokenizer._previous_line + 1})")  # noqa: SLF001
+            self._skipping += 1
+            try:
+                return super()._SkipFieldContents(tokenizer, field_name, immediate_message_type)
+            finally:
+                self._skipping -= 1
+
+    return _Parser
 
 
 def _parse_as(text: str, schema: str):
-    parser = _Parser()
+    from tao2ds.model.tao_spec_schema import experiment_class  # deferred: imports protobuf
+
+    parser = _parser_class()()
     message = experiment_class(schema)()
     parser.MergeLines(text.split("\n"), message)
     return message, parser.unknown
@@ -112,12 +122,14 @@ def _parse_as(text: str, schema: str):
 
 def parse_spec_text(text: str, where: str = "spec", base_dir: Optional[Path] = None) -> TrainingSpec:
     """Parse spec text; ``where`` names it in messages, ``base_dir`` anchors its relative paths."""
+    from google.protobuf.text_format import ParseError  # deferred: see the note at MULTITASK
+
     results: dict[str, tuple[Any, list[str]]] = {}
-    errors: dict[str, text_format.ParseError] = {}
+    errors: dict[str, Any] = {}
     for schema in (MULTITASK, CLASSIFICATION):
         try:
             results[schema] = _parse_as(text, schema)
-        except text_format.ParseError as e:
+        except ParseError as e:
             errors[schema] = e
     clean = [s for s in results if not results[s][1]]
     if not clean and errors:
@@ -156,7 +168,7 @@ def parse_spec_text(text: str, where: str = "spec", base_dir: Optional[Path] = N
     return spec
 
 
-def _message_of(e: text_format.ParseError) -> str:
+def _message_of(e) -> str:
     text = str(e)
     # ParseError's text starts with "line:column : " when it knows them; we print those ourselves
     head, sep, rest = text.partition(" : ")
