@@ -68,8 +68,10 @@ def run_calibration(
     )
 
 
-def import_calibration_cache(onnx: Path, cache: Path, source: str, out: Path) -> None:
-    """calibration.json from a cache made elsewhere: its scales as they are, checked against the graph."""
+def import_calibration_cache(onnx: Optional[Path], cache: Path, source: str, out: Path) -> None:
+    """calibration.json from a cache made elsewhere: its scales as they are, checked against the graph
+    when there is one here (``onnx=None``: a model whose graph cannot be read here, such as a UFF
+    ``.etlt``; the names are then taken on trust and the manifest says so)."""
     key = "model.calibration_cache"
     try:
         parsed = CalibrationCache.parse(Path(cache).read_text(encoding="utf-8"))
@@ -83,7 +85,8 @@ def import_calibration_cache(onnx: Path, cache: Path, source: str, out: Path) ->
         ) from None
     if not parsed.scales:
         raise InputError(f"{key}={cache}: the cache lists no tensor", key=key, file=cache)
-    activations = graph_activations(onnx)
+    # without a graph every entry stands for itself
+    activations = graph_activations(onnx) if onnx else list(parsed.scales)
     check = check_against_graph(parsed, activations)
     if not check.matched:
         raise InputError(
@@ -129,6 +132,7 @@ def import_calibration_cache(onnx: Path, cache: Path, source: str, out: Path) ->
                 "header": parsed.header,
                 "trt_version_number": parsed.version,
                 "tensors": len(parsed.scales),
+                "graph_checked": onnx is not None,
                 "matched_graph_tensors": len(check.matched),
                 "tensorrt_internal": list(check.internal),
                 "unknown": list(check.unknown),
@@ -221,7 +225,7 @@ def calibrate(ctx) -> Step:
             "calibrate",
             "scales",
             import_calibration_cache,
-            inputs={"onnx": Path(m.onnx), "cache": Path(m.calibration_cache)},
+            inputs={"onnx": Path(m.onnx) if m.onnx else None, "cache": Path(m.calibration_cache)},
             outputs={"out": c.calibration_json},
             params={"source": str(m.calibration_cache_from)},
             config={"source": "model.calibration_cache_from"},

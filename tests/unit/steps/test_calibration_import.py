@@ -168,3 +168,13 @@ def test_a_cache_of_another_model_is_refused(tmp_path, tao5_onnx):
     ) as e:
         import_calibration_cache(tao5_onnx, src, "tao_export", tmp_path / "c.json")
     assert "UFF" in e.value.hint
+
+
+def test_without_a_readable_graph_the_names_are_taken_on_trust(tmp_path):
+    """A model tao2ds cannot read (a UFF .etlt): nothing to check against, and the manifest says so."""
+    src = tmp_path / "uff.cache"
+    src.write_text(trt_style_cache([("input_1", 1.0), ("conv1/convolution", 0.1)]))
+    import_calibration_cache(None, src, "tao_export", tmp_path / "c.json")
+    source = calibration_source(tmp_path / "c.json")
+    assert source["graph_checked"] is False and source["unknown"] == [] and source["uncovered"] == []
+    assert list(load_amax(tmp_path / "c.json")) == ["input_1", "conv1/convolution"]
