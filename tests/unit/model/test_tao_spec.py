@@ -93,6 +93,9 @@ def test_tao5_tutorial_spec_is_a_multitask_experiment(caplog):
 
 def test_the_values_are_the_protobuf_messages_values():
     """The parser fills TAO's real message types (field numbers, enums, oneofs), not a dict of strings."""
+    from tao2ds.model import tao_spec
+
+    assert (tao_spec.MULTITASK, tao_spec.CLASSIFICATION) == (MULTITASK, CLASSIFICATION)  # kept in step
     Experiment = experiment_class(MULTITASK)
     from google.protobuf import text_format
 
@@ -208,6 +211,23 @@ def test_relative_dataset_paths_are_relative_to_the_spec_file(tmp_path):
     spec = load_spec(d / "spec.txt")
     assert spec.validation_set() == (d / "../data/val.csv", ROOT.joinpath("/abs/images"))
     assert parse_spec_text('dataset_config { val_csv_path: "v.csv" }').validation_set() is None
+
+
+@pytest.mark.parametrize("sample", ["multitask_sample", "multitask_tao5"])
+def test_shipped_sample_specs_are_clean_multitask_experiments(sample, caplog):
+    path = ROOT / "samples" / sample / "spec.txt"
+    with caplog.at_level(logging.WARNING, logger="tao2ds"):
+        spec = load_spec(path)
+    assert spec.schema == MULTITASK and spec.unknown_fields == () and not caplog.records
+    assert spec.input_image_size == (3, 80, 60)
+
+
+def test_tao5_sample_spec_names_the_shipped_validation_set():
+    path = ROOT / "samples" / "multitask_tao5" / "spec.txt"
+    csv, images = load_spec(path).validation_set()
+    assert csv.resolve() == (ROOT / "samples/multitask_sample/validation/labels.csv").resolve()
+    assert images.resolve() == (ROOT / "samples/multitask_sample/validation/images").resolve()
+    assert csv.is_file() and images.is_dir()
 
 
 def test_missing_and_binary_spec_files(tmp_path):
