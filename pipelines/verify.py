@@ -5,6 +5,7 @@ read back from the generated config, labels from the generated labels file. A wr
 format, wrong offsets or swapped label lines therefore show up as lost accuracy.
 
     python -m pipelines.verify build/x86_dgpu --csv labels.csv --images DIR [--min-accuracy 0.95]
+    python -m pipelines.verify build/x86_dgpu --spec spec.txt    # its dataset_config val set
 """
 
 from __future__ import annotations
@@ -25,6 +26,38 @@ from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
 from tao2ds.model.labels import load_classmap
 from tao2ds.model.preprocess import preprocess_frame
+from tao2ds.model.tao_spec import load_spec
+
+
+def validation_set(
+    csv_path: Optional[str | Path], images: Optional[str | Path], spec: Optional[str | Path]
+) -> tuple[Path, Path, str]:
+    """(CSV, image folder, where they came from): model.validation, else the training spec's
+    ``dataset_config.val_csv_path`` + ``image_directory_path`` (what TAO's own evaluate reads)."""
+    if csv_path or images:
+        if not (csv_path and images):
+            missing = "model.validation.images" if csv_path else "model.validation.csv"
+            raise ConfigError(f"model.validation needs both csv and images; set {missing}", key=missing)
+        return Path(csv_path), Path(images), "model.validation"
+    named = load_spec(spec).validation_set() if spec else None
+    if named is None:
+        raise ConfigError(
+            "verify needs a labelled validation set: set model.validation.csv=<TAO multitask CSV> and "
+            "model.validation.images=<folder>, or give a model.spec whose dataset_config names "
+            "val_csv_path and image_directory_path",
+            key="model.validation",
+        )
+    csv_file, folder = named
+    if not csv_file.is_file() or not folder.is_dir():
+        raise InputError(
+            f"model.validation is unset and the training spec {spec} names dataset_config.val_csv_path="
+            f"{csv_file} and image_directory_path={folder}, which are not both here",
+            key="model.validation",
+            file=csv_file if not csv_file.is_file() else folder,
+            hint="set model.validation.csv=... model.validation.images=... (relative paths in a spec are "
+            "taken relative to the spec's folder)",
+        )
+    return csv_file, folder, f"training spec {spec} (dataset_config)"
 
 
 def read_validation_csv(
@@ -129,6 +162,7 @@ def verify(
     images: Optional[Path],
     min_accuracy: float,
     config: Optional[Mapping] = None,
+    spec: Optional[Path] = None,
 ) -> dict[str, Any]:
     for key, value in (("model.validation.csv", csv_path), ("model.validation.images", images)):
         if value is None:
@@ -143,7 +177,12 @@ def verify(
             f"model.validation.images={images}: not a directory", key="model.validation.images", file=images
         )
     manifest = check_fresh(build_dir, config)
-    report = {"target": manifest["target"], "min_accuracy": min_accuracy}
+    csv_path, images, source = validation_set(csv_path, images, spec)
+    report = {
+        "target": manifest["target"],
+        "min_accuracy": min_accuracy,
+        "validation": {"csv": str(csv_path), "images": str(images), "source": source},
+    }
     fp32 = evaluate(build_dir, csv_path, images, config=config)
     report["onnx"] = {k: v for k, v in fp32.items() if k != "top1"}
     failures = [f"{t} {a:.1%}" for t, a in fp32["accuracy"].items() if a < min_accuracy]
@@ -170,6 +209,8 @@ def verify(
 
 def format_report(r: Mapping[str, Any]) -> str:
     lines = [f"verify {r['target']}: {r['onnx']['images']} labelled images, floor {r['min_accuracy']:.0%}"]
+    if r.get("validation", {}).get("source", "model.validation") != "model.validation":
+        lines.append(f"  validation set from the {r['validation']['source']}")
     for t, a in r["onnx"]["accuracy"].items():
         line = f"  {t:<14} {a:7.2%}"
         if "qdq" in r:
@@ -181,12 +222,15 @@ def format_report(r: Mapping[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build_dir", type=Path)
-    ap.add_argument("--csv", type=Path, required=True)
-    ap.add_argument("--images", type=Path, required=True)
+    ap.add_argument("--csv", type=Path)
+    ap.add_argument("--images", type=Path)
+    ap.add_argument(
+        "--spec", type=Path, help="training spec naming the validation set (without --csv/--images)"
+    )
     ap.add_argument("--min-accuracy", type=float, default=0.95)
     a = ap.parse_args(argv)
     try:
-        verify(a.build_dir, a.csv, a.images, a.min_accuracy)
+        verify(a.build_dir, a.csv, a.images, a.min_accuracy, spec=a.spec)
     except Tao2dsError as e:
         print(f"tao2ds: error: {e}", file=sys.stderr)
         return 1

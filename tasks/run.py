@@ -52,6 +52,7 @@ def task_verify():
                         "images": Path(v.images) if v.images else None,
                         "min_accuracy": tb.cfg.verify.min_accuracy,
                         "config": tb.composed.build_config(),
+                        "spec": Path(tb.cfg.model.spec) if tb.cfg.model.spec else None,
                     },
                 )
             ],

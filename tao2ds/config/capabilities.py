@@ -321,6 +321,16 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
                 f"model.preprocessing.image_mean={list(mean)}: needs 3 values, B;G;R as TAO's image_mean",
             )
         )
+    if cfg.model.calibration_cache and cfg.calibration.images:
+        add(
+            Problem(
+                "calibration.images",
+                cfg.calibration.images,
+                f"calibration.images={cfg.calibration.images} with model.calibration_cache="
+                f"{cfg.model.calibration_cache}: the cache's scales are used as they are, so no image is read",
+                hint="drop one of the two",
+            )
+        )
     batch = cfg.model.batch_size
     if batch > t.max_batch_size:
         add(

@@ -47,6 +47,14 @@ class CalibrationMethod(_StrEnum):
     percentile = "percentile"
 
 
+class CalibrationCacheSource(_StrEnum):
+    """Who wrote a model.calibration_cache (recorded in the manifest; calibration/imported.py)."""
+
+    tao_export = "tao_export"  # tao <model> export --cal_cache_file
+    tao_deploy = "tao_deploy"  # tao deploy <model> gen_trt_engine --cal_cache_file
+    tao2ds = "tao2ds"  # an earlier tao2ds build's calibration.cache
+
+
 class EngineBuilderName(_StrEnum):
     auto = "auto"
     tensorrt = "tensorrt"
@@ -142,6 +150,10 @@ class ModelConfig:
     preprocessing: PreprocessingOverride = field(default_factory=PreprocessingOverride)
     validation: ValidationSet = field(default_factory=ValidationSet)
     calibration_images: Optional[str] = None  # default image set for calibration.images
+    # A TensorRT calibration cache made elsewhere (precision=int8): its scales replace tao2ds's own
+    # calibration; rewritten per target with that target's TensorRT number in the header.
+    calibration_cache: Optional[str] = None
+    calibration_cache_from: CalibrationCacheSource = CalibrationCacheSource.tao_export
 
 
 @dataclass

@@ -255,6 +255,7 @@ def _check_inputs(cfg) -> None:
         ("model.etlt", m.etlt),
         ("model.classmap", m.classmap),
         ("model.spec", m.spec),
+        ("model.calibration_cache", m.calibration_cache),
     )
     for key, path in files:
         why = file_problem(Path(path)) if path is not None else None
