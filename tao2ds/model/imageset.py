@@ -65,6 +65,13 @@ def load_rgb(path: Path, min_hw: Optional[tuple[int, int]] = None):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def check_images(images: Sequence[Path], pp: Preprocessing) -> None:
+    """Decode every file as calibration would (same checks, results dropped); the first bad one is an error."""
+    min_hw = (pp.infer_dims[1], pp.infer_dims[2])
+    for p in images:
+        load_rgb(p, min_hw)
+
+
 def select_for_calibration(
     images: Sequence[Path], batch_size: int, batches: Optional[int], where: str
 ) -> list[Path]:
