@@ -8,7 +8,7 @@ entropy calibration is described. Only fixed-size state is kept, so memory does 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +26,11 @@ class Histogram:
 
 
 class AbsMaxCollector:
-    """Pass 1: running max|x| per tensor (one float per tensor)."""
+    """Pass 1: running max|x| per tensor (one float per tensor), and whether it was ever negative."""
 
     def __init__(self) -> None:
         self._amax: dict[str, float] = {}
+        self._negative: set[str] = set()
 
     def update(self, name: str, array: np.ndarray) -> None:
         a = np.asarray(array)
@@ -37,21 +38,37 @@ class AbsMaxCollector:
             self._amax.setdefault(name, 0.0)
             return
         # max(max, -min) avoids allocating |a|.
-        m = float(max(a.max(), -a.min()))
+        lo = a.min()
+        m = float(max(a.max(), -lo))
         if not np.isfinite(m):
             raise ValueError(f"tensor {name!r} contains NaN or Inf; cannot calibrate it")
         self._amax[name] = max(self._amax.get(name, 0.0), m)
+        if lo < 0:
+            self._negative.add(name)
+
+    def merge(self, other: AbsMaxCollector) -> None:
+        """Fold in another collector's maxima (one per worker thread; max is exact, so order-free)."""
+        for name, m in other._amax.items():
+            self._amax[name] = max(self._amax.get(name, 0.0), m)
+        self._negative |= other._negative
 
     @property
     def amax(self) -> dict[str, float]:
         """max|x| per tensor, in first-seen order."""
         return dict(self._amax)
 
+    @property
+    def nonnegative(self) -> frozenset[str]:
+        """Tensors never seen below 0 (ReLU, pooling, softmax outputs): pass 2 can skip |x| for them."""
+        return frozenset(self._amax) - self._negative
+
 
 class AbsHistogramCollector:
     """Pass 2: |x| histograms with a range fixed by pass 1 (one int64[bins] array per tensor)."""
 
-    def __init__(self, amax: Mapping[str, float], bins: int = DEFAULT_BINS) -> None:
+    def __init__(
+        self, amax: Mapping[str, float], bins: int = DEFAULT_BINS, nonnegative: Iterable[str] = ()
+    ) -> None:
         if bins < 1:
             raise ValueError(f"bins must be >= 1, got {bins}")
         self.bins = bins
@@ -60,6 +77,13 @@ class AbsHistogramCollector:
             if not (np.isfinite(a) and a >= 0):
                 raise ValueError(f"amax for {name!r} must be finite and >= 0, got {a}")
         self._counts = {name: np.zeros(bins, dtype=np.int64) for name in self._amax}
+        # x * scale, rounded to float32 like the reference formula np.abs(x) * np.float32(bins / amax)
+        self._scale = {n: np.float32(bins / a) if a > 0 else np.float32(0) for n, a in self._amax.items()}
+        self._nonnegative = frozenset(nonnegative)
+        self._top = np.float32(bins - 1)
+        # scratch reused for every update (no page faults for fresh arrays); not counted in nbytes
+        self._f32 = np.empty(0, np.float32)
+        self._idx = np.empty(0, np.intp)
 
     def update(self, name: str, array: np.ndarray) -> None:
         try:
@@ -73,12 +97,30 @@ class AbsHistogramCollector:
             counts[0] += a.size  # all-zero tensor: everything is in the first bin
             return
         # Integer bin index + bincount is ~10x faster than np.histogram. Values == amax (or above it, if
-        # pass 2 saw different data) are clipped into the last bin.
-        idx = np.abs(a.astype(np.float32, copy=False))
-        idx *= np.float32(self.bins / amax)
-        idx = idx.astype(np.intp)
-        np.minimum(idx, self.bins - 1, out=idx)
+        # pass 2 saw different data) are clipped into the last bin. The index is exactly
+        # min(trunc(float32(|x| * float32(bins / amax))), bins - 1), computed in reused buffers: |x| is
+        # skipped where pass 1 saw no negative value (|x| = x there, -0.0 included: both give bin 0),
+        # and clipping in float before the cast gives the same integer as clipping after it.
+        a = a.astype(np.float32, copy=False)
+        n = a.size
+        if self._f32.size < n:
+            self._f32, self._idx = np.empty(n, np.float32), np.empty(n, np.intp)
+        f, idx = self._f32[:n], self._idx[:n]
+        if name in self._nonnegative:
+            np.multiply(a, self._scale[name], out=f)
+        else:
+            np.abs(a, out=f)
+            f *= self._scale[name]
+        np.minimum(f, self._top, out=f)
+        np.copyto(idx, f, casting="unsafe")  # truncation toward 0, as astype(np.intp)
         counts += np.bincount(idx, minlength=self.bins)
+
+    def merge(self, other: AbsHistogramCollector) -> None:
+        """Add another collector's counts (same tensors and ranges; one collector per worker thread)."""
+        if other._amax != self._amax or other.bins != self.bins:
+            raise ValueError("cannot merge histograms over different ranges")
+        for name, c in other._counts.items():
+            self._counts[name] += c
 
     def histogram(self, name: str) -> Histogram:
         amax = self._amax[name]
