@@ -80,7 +80,6 @@ class AbsHistogramCollector:
         # x * scale, rounded to float32 like the reference formula np.abs(x) * np.float32(bins / amax)
         self._scale = {n: np.float32(bins / a) if a > 0 else np.float32(0) for n, a in self._amax.items()}
         self._nonnegative = frozenset(nonnegative)
-        self._top = np.float32(bins - 1)
         # scratch reused for every update (no page faults for fresh arrays); not counted in nbytes
         self._f32 = np.empty(0, np.float32)
         self._idx = np.empty(0, np.intp)
@@ -96,11 +95,11 @@ class AbsHistogramCollector:
         if amax == 0.0:
             counts[0] += a.size  # all-zero tensor: everything is in the first bin
             return
-        # Integer bin index + bincount is ~10x faster than np.histogram. Values == amax (or above it, if
-        # pass 2 saw different data) are clipped into the last bin. The index is exactly
-        # min(trunc(float32(|x| * float32(bins / amax))), bins - 1), computed in reused buffers: |x| is
-        # skipped where pass 1 saw no negative value (|x| = x there, -0.0 included: both give bin 0),
-        # and clipping in float before the cast gives the same integer as clipping after it.
+        # Integer bin index + bincount is ~10x faster than np.histogram. The index is exactly
+        # min(trunc(float32(|x| * float32(bins / amax))), bins - 1), computed in a reused buffer: |x| is
+        # skipped where pass 1 saw no negative value (|x| = x there, -0.0 included: both give bin 0), and
+        # instead of clipping every index, whatever lands at or beyond ``bins`` (|x| == amax gives exactly
+        # ``bins``; more only if pass 2 saw other data) is added to the last bin, which is the same count.
         a = a.astype(np.float32, copy=False)
         n = a.size
         if self._f32.size < n:
@@ -111,9 +110,11 @@ class AbsHistogramCollector:
         else:
             np.abs(a, out=f)
             f *= self._scale[name]
-        np.minimum(f, self._top, out=f)
         np.copyto(idx, f, casting="unsafe")  # truncation toward 0, as astype(np.intp)
-        counts += np.bincount(idx, minlength=self.bins)
+        found = np.bincount(idx, minlength=self.bins)
+        counts += found[: self.bins]
+        if len(found) > self.bins:
+            counts[-1] += found[self.bins :].sum()
 
     def merge(self, other: AbsHistogramCollector) -> None:
         """Add another collector's counts (same tensors and ranges; one collector per worker thread)."""
