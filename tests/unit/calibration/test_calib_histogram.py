@@ -133,3 +133,15 @@ def test_histograms_merge_by_adding_counts() -> None:
     assert np.array_equal(left.histogram("t").counts, whole.histogram("t").counts)
     with pytest.raises(ValueError, match="different ranges"):
         left.merge(AbsHistogramCollector({"t": 1.0}))
+
+
+def test_binning_in_chunks_equals_the_reference_on_long_tensors() -> None:
+    rng = np.random.default_rng(5)
+    big = [rng.laplace(size=(3, 100_003)).astype(np.float32), np.maximum(rng.standard_normal(70_001), 0)]
+    big = [b.astype(np.float32) for b in big]
+    for nonneg, chunks in ((set(), big[:1]), ({"t"}, big[1:])):
+        amax = float(max(np.abs(c).max() for c in chunks))
+        hist = AbsHistogramCollector({"t": amax}, nonnegative=nonneg)
+        for c in chunks:
+            hist.update("t", c)
+        assert np.array_equal(hist.histogram("t").counts, _reference_counts(chunks, amax))
