@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from tao2ds.core.errors import ImageSetError
-from tao2ds.model.preprocess import Preprocessing, preprocess_frame
+from tao2ds.model.preprocess import Preprocessing, preprocess_batch
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
@@ -109,10 +109,8 @@ class ImageBatches:
         self.images, self.pp, self.batch_size = list(images), pp, batch_size
 
     def _load(self, chunk: Sequence[Path]):
-        import numpy as np  # deferred: not needed to plan a build
-
         min_hw = (self.pp.infer_dims[1], self.pp.infer_dims[2])
-        return np.stack([preprocess_frame(load_rgb(p, min_hw), self.pp) for p in chunk])
+        return preprocess_batch([load_rgb(p, min_hw) for p in chunk], self.pp)  # = stacked preprocess_frame
 
     def _chunks(self) -> Iterator[Sequence[Path]]:
         for start in range(0, len(self.images), self.batch_size):
