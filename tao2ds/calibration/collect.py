@@ -88,6 +88,19 @@ class Statistics:
     images: int
 
 
+def _relu_inputs(graph: onnx.GraphProto, tensors: list[str]) -> dict[str, str]:
+    """Relu output -> input, for Relu nodes whose input and output are both calibrated tensors."""
+    known = set(tensors)
+    return {
+        node.output[0]: node.input[0]
+        for node in graph.node
+        if node.op_type == "Relu"
+        and node.domain in ("", "ai.onnx")
+        and node.input[0] in known
+        and node.output[0] in known
+    }
+
+
 def default_workers() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -212,8 +225,10 @@ def collect_statistics(
     hist = None
     if histograms:
         amax, nonneg = maxima.amax, maxima.nonnegative
-        parts = [AbsHistogramCollector(amax, bins, nonneg) for _ in range(workers)]
-        again = _run_pass(session, input_name, output_names, batches, parts, progress)
+        relus = _relu_inputs(model.graph, tensor_names)
+        parts = [AbsHistogramCollector(amax, bins, nonneg, relus) for _ in range(workers)]
+        needed = [n for n in output_names if n not in parts[0].derived]  # derived ones are not fetched
+        again = _run_pass(session, input_name, needed, batches, parts, progress)
         hist = parts[0]
         for c in parts[1:]:
             hist.merge(c)

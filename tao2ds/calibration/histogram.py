@@ -68,7 +68,11 @@ class AbsHistogramCollector:
     """Pass 2: |x| histograms with a range fixed by pass 1 (one int64[bins] array per tensor)."""
 
     def __init__(
-        self, amax: Mapping[str, float], bins: int = DEFAULT_BINS, nonnegative: Iterable[str] = ()
+        self,
+        amax: Mapping[str, float],
+        bins: int = DEFAULT_BINS,
+        nonnegative: Iterable[str] = (),
+        relu_of: Mapping[str, str] | None = None,
     ) -> None:
         if bins < 1:
             raise ValueError(f"bins must be >= 1, got {bins}")
@@ -77,7 +81,20 @@ class AbsHistogramCollector:
         for name, a in self._amax.items():
             if not (np.isfinite(a) and a >= 0):
                 raise ValueError(f"amax for {name!r} must be finite and >= 0, got {a}")
-        self._counts = {name: np.zeros(bins, dtype=np.int64) for name in self._amax}
+        # Relu output -> its input, where both ranges are equal (same float32 scale): the output's
+        # histogram is then the input's positive side (Relu passes x > 0 through unchanged and maps
+        # the rest to 0, i.e. bin 0), so it is derived from the input's signed counts, not binned.
+        self._derived = {
+            y: x
+            for y, x in (relu_of or {}).items()
+            if y in self._amax and x in self._amax and y != x and self._amax[y] == self._amax[x] > 0
+        }
+        self._derived = {y: x for y, x in self._derived.items() if x not in self._derived}
+        self._positive = {x: np.zeros(bins, dtype=np.int64) for x in self._derived.values()}
+        self._sizes = dict.fromkeys(self._positive, 0)
+        self._counts = {
+            name: np.zeros(bins, dtype=np.int64) for name in self._amax if name not in self._derived
+        }
         # x * scale, rounded to float32 like the reference formula np.abs(x) * np.float32(bins / amax)
         self._scale = {n: np.float32(bins / a) if a > 0 else np.float32(0) for n, a in self._amax.items()}
         self._nonnegative = frozenset(nonnegative)
@@ -85,7 +102,14 @@ class AbsHistogramCollector:
         self._f32 = np.empty(0, np.float32)
         self._idx = np.empty(0, np.intp)
 
+    @property
+    def derived(self) -> frozenset[str]:
+        """Tensors whose histogram comes from another's (their values need not be passed to update)."""
+        return frozenset(self._derived)
+
     def update(self, name: str, array: np.ndarray) -> None:
+        if name in self._derived:
+            return  # counted from its input's values
         try:
             counts, amax = self._counts[name], self._amax[name]
         except KeyError:
@@ -104,6 +128,9 @@ class AbsHistogramCollector:
         # ``bins``; more only if pass 2 saw other data) is added to the last bin, which is the same count.
         a = a.astype(np.float32, copy=False)
         scale, nonneg = self._scale[name], name in self._nonnegative
+        if name in self._positive:
+            self._update_signed(name, a, counts, scale)
+            return
         for start in range(0, a.size, _CHUNK):
             part = a[start : start + _CHUNK]
             n = part.size
@@ -121,22 +148,59 @@ class AbsHistogramCollector:
             if len(found) > self.bins:
                 counts[-1] += found[self.bins :].sum()
 
+    def _update_signed(self, name: str, a: np.ndarray, counts: np.ndarray, scale: np.float32) -> None:
+        """Bin x (not |x|) so that the positive side is known too; |x| counts are folded from it.
+
+        trunc(float32(x * s)) is -trunc(float32(|x| * s)) for x < 0 (rounding and truncation are
+        symmetric), so folding the signed index gives exactly the |x| index of ``update``.
+        """
+        bins, positive = self.bins, self._positive[name]
+        self._sizes[name] += a.size
+        for start in range(0, a.size, _CHUNK):
+            part = a[start : start + _CHUNK]
+            n = part.size
+            if self._f32.size < n:
+                self._f32, self._idx = np.empty(n, np.float32), np.empty(n, np.intp)
+            f, idx = self._f32[:n], self._idx[:n]
+            np.multiply(part, scale, out=f)
+            np.copyto(idx, f, casting="unsafe")  # signed index, truncated toward 0
+            idx += bins  # index bins <=> |x| index 0; below 0 only if pass 2 saw other data
+            if n and idx.min() < 0:
+                np.maximum(idx, 0, out=idx)  # such values clip to the last bin, as in update()
+            found = np.bincount(idx, minlength=2 * bins + 1)
+            pos, neg = found[bins:], found[bins - 1 :: -1]  # pos[k]: index +k; neg[j]: index -(j+1)
+            beyond = int(pos[bins:].sum())
+            counts[0] += pos[0]
+            counts[1:] += pos[1:bins]
+            counts[1:] += neg[: bins - 1]
+            counts[-1] += neg[bins - 1] + beyond
+            positive[1:] += pos[1:bins]
+            positive[-1] += beyond
+
     def merge(self, other: AbsHistogramCollector) -> None:
         """Add another collector's counts (same tensors and ranges; one collector per worker thread)."""
-        if other._amax != self._amax or other.bins != self.bins:
+        if other._amax != self._amax or other.bins != self.bins or other._derived != self._derived:
             raise ValueError("cannot merge histograms over different ranges")
         for name, c in other._counts.items():
             self._counts[name] += c
+        for name, c in other._positive.items():
+            self._positive[name] += c
+            self._sizes[name] += other._sizes[name]
 
     def histogram(self, name: str) -> Histogram:
         amax = self._amax[name]
+        if name in self._derived:
+            x = self._derived[name]
+            counts = self._positive[x].copy()
+            counts[0] = self._sizes[x] - counts[1:].sum()  # x <= 0 and 0 < x < one bin: all in bin 0
+            return Histogram(counts, amax / self.bins, amax)
         return Histogram(self._counts[name].copy(), amax / self.bins, amax)
 
     @property
     def names(self) -> list[str]:
-        return list(self._counts)
+        return list(self._amax)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the histogram arrays (constant after construction)."""
-        return sum(c.nbytes for c in self._counts.values())
+        return sum(c.nbytes for c in [*self._counts.values(), *self._positive.values()])

@@ -145,3 +145,31 @@ def test_binning_in_chunks_equals_the_reference_on_long_tensors() -> None:
         for c in chunks:
             hist.update("t", c)
         assert np.array_equal(hist.histogram("t").counts, _reference_counts(chunks, amax))
+
+
+def test_relu_histogram_derived_from_its_input_is_exact() -> None:
+    rng = np.random.default_rng(6)
+    x = [rng.laplace(size=50_000).astype(np.float32) for _ in range(3)]
+    x[1][7] = 9.5  # the largest |x| is positive, so Relu keeps it: equal ranges
+    x[2][:2048] = (np.arange(2048) * (9.5 / 2048)).astype(np.float32)  # bin edges
+    x[2][2048:4096] = -x[2][:2048]
+    y = [np.maximum(c, 0) for c in x]
+    amax = {"x": 9.5, "y": 9.5}
+    hist = AbsHistogramCollector(amax, relu_of={"y": "x"})
+    assert hist.derived == {"y"}
+    for cx, cy in zip(x, y):
+        hist.update("x", cx)
+        hist.update("y", cy)  # ignored: derived
+    assert np.array_equal(hist.histogram("x").counts, _reference_counts(x, 9.5))
+    assert np.array_equal(hist.histogram("y").counts, _reference_counts(y, 9.5))
+    assert hist.nbytes == 2 * 2048 * 8
+    # a negative extreme: ranges differ, so the Relu output is binned from its own values
+    apart = AbsHistogramCollector({"x": 12.0, "y": 9.5}, relu_of={"y": "x"})
+    assert apart.derived == frozenset()
+
+
+def test_signed_binning_clips_values_beyond_the_range_like_the_plain_one() -> None:
+    hist = AbsHistogramCollector({"x": 1.0, "y": 1.0}, bins=8, relu_of={"y": "x"})
+    hist.update("x", np.array([0.0, -0.99, 1.0, -1.0, 7.0, -7.0, 0.5], dtype=np.float32))
+    assert hist.histogram("x").counts.tolist() == [1, 0, 0, 0, 1, 0, 0, 5]
+    assert hist.histogram("y").counts.tolist() == [4, 0, 0, 0, 1, 0, 0, 2]
