@@ -11,7 +11,8 @@ The floor, measured in the same run and in its own subprocess: decoding and prep
 images once (kept in memory) plus two bare ONNX Runtime inference passes over them (default session
 options, so ORT's full graph optimisation; same batches of 8; session creation not counted). Ours
 and the floor are run alternately ``--repeat`` times (default 3) and the fastest of each is compared,
-so that load from other processes on the machine skews both alike. ``--before REF`` also runs the
+so that load from other processes on the machine skews both alike; the ratio within each round
+(back to back) is printed too, with its median. ``--before REF`` also runs the
 calibrator of git revision REF (its ``tao2ds/`` extracted to a temporary folder) in the same rounds,
 for before/after figures from one run.
 
@@ -220,6 +221,14 @@ def main(argv: list[str]) -> None:
                 f"{w} time / floor at 8x: {r[(w, '8x')]['seconds'] / r[('floor', '8x')]['seconds']:.2f} "
                 f"(goal <= 2; fastest of {w} [{times}] s over fastest floor [{floors}] s); "
                 f"CPU time ratio {r[(w, '8x')]['cpu'] / r[('floor', '8x')]['cpu']:.2f}"
+            )
+            # each round runs ours and the floor back to back: their ratio is less exposed to load swings
+            paired = sorted(
+                a["seconds"] / b["seconds"] for a, b in zip(rounds[(w, "8x")], rounds[("floor", "8x")])
+            )
+            print(
+                f"{w} time / floor at 8x, per round: {', '.join(f'{x:.2f}' for x in paired)}; "
+                f"median {paired[len(paired) // 2]:.2f}"
             )
         ratio = lambda w: r[(w, "8x")]["peak"] / r[(w, "1x")]["peak"]  # noqa: E731
         for w in mine:
