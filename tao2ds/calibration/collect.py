@@ -89,9 +89,10 @@ class Statistics:
 
 
 def _relu_inputs(graph: onnx.GraphProto, tensors: list[str]) -> dict[str, str]:
-    """Relu output -> input, for Relu nodes whose input and output are both calibrated tensors."""
+    """Relu output -> input, for Relu nodes whose input and output are both calibrated tensors and
+    whose input is not itself such an output (no chains: the input's values are always fetched)."""
     known = set(tensors)
-    return {
+    relus = {
         node.output[0]: node.input[0]
         for node in graph.node
         if node.op_type == "Relu"
@@ -99,6 +100,7 @@ def _relu_inputs(graph: onnx.GraphProto, tensors: list[str]) -> dict[str, str]:
         and node.input[0] in known
         and node.output[0] in known
     }
+    return {y: x for y, x in relus.items() if x not in relus}
 
 
 def default_workers() -> int:
@@ -213,19 +215,23 @@ def collect_statistics(
     workers = default_workers() if workers is None else max(1, int(workers))
     session = _session(model_bytes, providers, workers)
 
+    tensor_names = [input_name, *output_names]
+    relus = _relu_inputs(model.graph, tensor_names)  # Relu outputs: range from their input's signed max
     per_worker = [AbsMaxCollector() for _ in range(workers)]
-    images = _run_pass(session, input_name, output_names, batches, per_worker, progress)
+    fetched = [n for n in output_names if n not in relus]
+    images = _run_pass(session, input_name, fetched, batches, per_worker, progress)
     if images == 0:
         raise ValueError("no calibration images: batches() yielded nothing")
     maxima = AbsMaxCollector()
     for c in per_worker:
         maxima.merge(c)
-    tensor_names = list(maxima.amax)  # every worker updates input first, then graph order
+    for y, x in relus.items():
+        maxima.add_relu(y, x)
+    maxima.reorder(tensor_names)
 
     hist = None
     if histograms:
         amax, nonneg = maxima.amax, maxima.nonnegative
-        relus = _relu_inputs(model.graph, tensor_names)
         parts = [AbsHistogramCollector(amax, bins, nonneg, relus) for _ in range(workers)]
         needed = [n for n in output_names if n not in parts[0].derived]  # derived ones are not fetched
         again = _run_pass(session, input_name, needed, batches, parts, progress)

@@ -31,6 +31,7 @@ class AbsMaxCollector:
 
     def __init__(self) -> None:
         self._amax: dict[str, float] = {}
+        self._high: dict[str, float] = {}  # signed max, for Relu outputs derived from their input
         self._negative: set[str] = set()
 
     def update(self, name: str, array: np.ndarray) -> None:
@@ -39,11 +40,12 @@ class AbsMaxCollector:
             self._amax.setdefault(name, 0.0)
             return
         # max(max, -min) avoids allocating |a|.
-        lo = a.min()
-        m = float(max(a.max(), -lo))
+        lo, hi = a.min(), a.max()
+        m = float(max(hi, -lo))
         if not np.isfinite(m):
             raise ValueError(f"tensor {name!r} contains NaN or Inf; cannot calibrate it")
         self._amax[name] = max(self._amax.get(name, 0.0), m)
+        self._high[name] = max(self._high.get(name, -np.inf), float(hi))
         if lo < 0:
             self._negative.add(name)
 
@@ -51,7 +53,19 @@ class AbsMaxCollector:
         """Fold in another collector's maxima (one per worker thread; max is exact, so order-free)."""
         for name, m in other._amax.items():
             self._amax[name] = max(self._amax.get(name, 0.0), m)
+        for name, h in other._high.items():
+            self._high[name] = max(self._high.get(name, -np.inf), h)
         self._negative |= other._negative
+
+    def add_relu(self, output: str, input: str) -> None:
+        """The range of Relu(input) without its values: max|Relu(x)| = max(max x, 0), never negative."""
+        self._amax[output] = max(self._high[input], 0.0)
+        self._high[output] = self._amax[output]
+        self._negative.discard(output)
+
+    def reorder(self, names: Iterable[str]) -> None:
+        """Put the tensors in this order (e.g. graph order after derived ones were added)."""
+        self._amax = {name: self._amax[name] for name in names}
 
     @property
     def amax(self) -> dict[str, float]:
