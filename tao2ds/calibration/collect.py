@@ -10,6 +10,10 @@ own collector; the collectors are merged after the pass. Decoding, inference and
 so all cores stay busy. Max and integer counts are exact and order-free, so the result is bit-for-bit
 that of one thread; at most 2 batches per worker are in flight, so memory does not grow with the set.
 
+A Relu output is neither fetched nor binned: its range is max(max x, 0) of its input x, and when that
+equals the input's range (same float32 scale) its histogram is the input's positive side, counted while
+the input is binned (``AbsHistogramCollector``, ``relu_of``); otherwise it is binned from its values.
+
 Why not fewer or faster passes: the tensors are calibrated as the graph is written (no fusions, see
 ``_session``); ORT's optimised CPU graph (NCHWc convolutions) is about twice as fast but its values
 differ in the last bits, which moves max|x| and so every threshold. A histogram needs its range before
