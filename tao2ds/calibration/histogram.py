@@ -179,9 +179,11 @@ class AbsHistogramCollector:
             np.multiply(part, scale, out=f)
             np.copyto(idx, f, casting="unsafe")  # signed index, truncated toward 0
             idx += bins  # index bins <=> |x| index 0; below 0 only if pass 2 saw other data
-            if n and idx.min() < 0:
-                np.maximum(idx, 0, out=idx)  # such values clip to the last bin, as in update()
-            found = np.bincount(idx, minlength=2 * bins + 1)
+            try:
+                found = np.bincount(idx, minlength=2 * bins + 1)
+            except ValueError:  # negative: such values clip to the last bin, as in update()
+                np.maximum(idx, 0, out=idx)
+                found = np.bincount(idx, minlength=2 * bins + 1)
             pos, neg = found[bins:], found[bins - 1 :: -1]  # pos[k]: index +k; neg[j]: index -(j+1)
             beyond = int(pos[bins:].sum())
             counts[0] += pos[0]
