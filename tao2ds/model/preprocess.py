@@ -142,3 +142,28 @@ def preprocess_frame(rgb, pp: Preprocessing):
         x -= np.asarray(pp.offsets, dtype=np.float32)
     x *= np.float32(pp.net_scale_factor)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def preprocess_batch(frames, pp: Preprocessing):
+    """Several RGB uint8 frames → N×C×H×W float32, bit for bit ``np.stack([preprocess_frame(f, pp) ...])``.
+
+    Faster for a batch: the channel reorder and the move to C×H×W happen on the uint8 pixels, and the
+    float work (the same float32 subtraction and multiplication per element) runs once over the batch.
+    """
+    import cv2
+    import numpy as np  # deferred: not needed to plan a build
+
+    _, h, w = pp.infer_dims
+    interpolation = _interpolation(pp.scaling_filter)
+    resized = np.stack([cv2.resize(f, (w, h), interpolation=interpolation) for f in frames])  # N×H×W×3
+    if pp.model_color_format == 1:
+        pixels = resized.transpose(0, 3, 1, 2)[:, ::-1]  # BGR planes
+    elif pp.model_color_format == 2:
+        pixels = np.stack([cv2.cvtColor(r, cv2.COLOR_RGB2GRAY) for r in resized])[:, None]
+    else:
+        pixels = resized.transpose(0, 3, 1, 2)
+    x = pixels.astype(np.float32, order="C")  # contiguous N×C×H×W
+    if pp.offsets:
+        x -= np.asarray(pp.offsets, dtype=np.float32)[None, :, None, None]
+    x *= np.float32(pp.net_scale_factor)
+    return x

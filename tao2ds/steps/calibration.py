@@ -14,7 +14,7 @@ from tao2ds.calibration.imported import SOURCES, check_against_graph, graph_acti
 from tao2ds.core import fileio, log
 from tao2ds.core.errors import BuildError, ConfigError, InputError
 from tao2ds.core.step import Step
-from tao2ds.model.imageset import batch_iterator, list_images, select_for_calibration
+from tao2ds.model.imageset import batch_iterator, check_images, list_images, select_for_calibration
 from tao2ds.steps.model import load_preprocessing, stage_file
 
 logger = log.get(__name__)
@@ -29,15 +29,23 @@ def run_calibration(
     batch_size: int,
     out: Path,
     histograms_out: Path,
+    batches: Optional[int] = None,
+    image_list: Optional[Path] = None,
 ) -> None:
-    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared), and the
-    |x| histograms it came from (coarsened, for the report; they do not change the amax)."""
+    """Per-tensor amax over the first whole batches of ``images`` (the image set, in its order), and
+    the |x| histograms it came from (coarsened, for the report; they do not change the amax).
+
+    Every file of the set is checked first, also those outside the batches used (an unreadable one is
+    an ImageSetError naming it), so the set the step's key covers is the set that was validated.
+    ``image_list`` (the list file, when the set is one) is declared only so that its order is keyed.
+    """
     from tqdm import tqdm  # deferred: only while calibrating
 
     from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
 
     pp = load_preprocessing(preprocessing_json)
-    chosen = list(images)
+    chosen = select_for_calibration(list(images), batch_size, batches, str(image_list or "image set"))
+    check_images(images[len(chosen) :], pp)  # the chosen ones are checked as they are decoded
     histograms: list[dict] = []
     passes = 1 if method == "max" else 2
     with tqdm(
@@ -222,12 +230,12 @@ def image_set(ctx) -> str:
 
 
 @lru_cache(maxsize=4)
-def _chosen(spec: str, batch_size: int, batches: Optional[int]) -> tuple[Path, ...]:
-    return tuple(select_for_calibration(list_images(spec), batch_size, batches, spec))
+def _listed(spec: str) -> tuple[Path, ...]:
+    return tuple(list_images(spec))
 
 
-def chosen_images(ctx) -> tuple[Path, ...]:
-    """The images calibration reads: whole batches of the image set (every file is an input)."""
+def image_set_files(ctx) -> tuple[Path, ...]:
+    """Every image of the calibration set, in set order: all are checked and all are in the step's key."""
     if not ctx.int8 or ctx.cfg.model.calibration_cache:
         return ()
     if not image_set(ctx):
@@ -235,8 +243,16 @@ def chosen_images(ctx) -> tuple[Path, ...]:
             "precision=int8 needs calibration images: set calibration.images=<dir or list file>",
             key="calibration.images",
         )
+    return _listed(image_set(ctx))
+
+
+def chosen_images(ctx) -> tuple[Path, ...]:
+    """The images calibration runs on: the first whole batches of the image set."""
+    files = image_set_files(ctx)
+    if not files:
+        return ()
     cal = ctx.cfg.calibration
-    return _chosen(image_set(ctx), cal.batch_size, cal.batches)
+    return tuple(select_for_calibration(files, cal.batch_size, cal.batches, image_set(ctx)))
 
 
 def calibrate(ctx) -> Step:
@@ -252,6 +268,7 @@ def calibrate(ctx) -> Step:
             config={"source": "model.calibration_cache_from"},
             doc=f"calibration.json (scales from {Path(m.calibration_cache).name})",
         )
+    chosen_images(ctx)  # too few images for the batches: refused when the build is planned
     return Step(
         "calibrate",
         f"scales{ctx.tag}",
@@ -259,11 +276,18 @@ def calibrate(ctx) -> Step:
         inputs={
             "onnx": source_onnx(ctx.cfg, ctx.tag),
             "preprocessing_json": c.preprocessing_json,
-            "images": chosen_images(ctx),
+            # the whole set (names and hashes of every file), and the list file that orders it
+            "images": image_set_files(ctx),
+            "image_list": Path(image_set(ctx)) if Path(image_set(ctx)).is_file() else None,
         },
         outputs={"out": c.calibration_json, "histograms_out": c.calibration_histograms},
-        params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
-        config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
+        params={
+            "method": str(cal.method),
+            "percentile": cal.percentile,
+            "batch_size": cal.batch_size,
+            "batches": cal.batches,
+        },
+        config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size", "batches")},
         doc="calibration.json (per-tensor amax)",
     )
 

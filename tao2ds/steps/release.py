@@ -106,7 +106,7 @@ def source_files(ctx, tb) -> list[Path]:
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
-    return files + configs.local_media(tb) + (list(calibration.chosen_images(ctx)) if tb.int8 else [])
+    return files + configs.local_media(tb) + (list(calibration.image_set_files(ctx)) if tb.int8 else [])
 
 
 def manifest(ctx, tb) -> Step:

@@ -108,3 +108,24 @@ def test_preprocess_frame_resizes_to_infer_dims():
     x = preprocess_frame(frame, Preprocessing("tf", 0.0078, (127.5,) * 3, 0, (3, 80, 60), 1, "t"))
     assert x.shape == (3, 80, 60)
     assert x[0, 0, 0] == pytest.approx(0.0078 * 127.5) and x[0, -1, 0] == pytest.approx(-0.0078 * 127.5)
+
+
+@pytest.mark.parametrize("color", [0, 1, 2])
+@pytest.mark.parametrize("scaling_filter", [0, 1, 3])
+def test_preprocess_batch_is_bit_identical_to_frame_by_frame(color, scaling_filter):
+    from tao2ds.model.preprocess import preprocess_batch
+
+    rng = np.random.default_rng(color * 10 + scaling_filter)
+    frames = [rng.integers(0, 256, (90 + k, 120 - k, 3), dtype=np.uint8) for k in range(5)]
+    mode, scale, offsets = (
+        ("caffe", 1.0, (103.939, 116.779, 123.68))
+        if color != 0
+        else ("torch", 0.017507, (123.675, 116.28, 103.53))
+    )
+    if color == 2:
+        offsets = (128.0,)
+    pp = Preprocessing(mode, scale, offsets, color, (1 if color == 2 else 3, 80, 60), scaling_filter, "t")
+    batch = preprocess_batch(frames, pp)
+    ref = np.stack([preprocess_frame(f, pp) for f in frames])
+    assert batch.dtype == np.float32 and batch.flags.c_contiguous and batch.shape == ref.shape
+    assert np.array_equal(batch.view(np.uint32), ref.view(np.uint32))  # same bits, not just close
