@@ -41,7 +41,9 @@ def _calibrate(case: str, tmp: Path) -> tuple[dict[str, str], bytes]:
     fileio.write_json(pp_json, pp.to_dict())
     images = select_for_calibration(list_images(SAMPLE / "calibration"), batch, None, "sample")
     out = tmp / f"{case}.json"
-    run_calibration(SAMPLE / "model.onnx", images, pp_json, method, 99.99, batch, out)
+    run_calibration(
+        SAMPLE / "model.onnx", images, pp_json, method, 99.99, batch, out, tmp / f"{case}.hist.json"
+    )
     cache = tmp / f"{case}.cache"
     write_calibration_cache(out, TRT, cache)
     amax = {name: float(v).hex() for name, v in fileio.read_json(out)["amax"]}
