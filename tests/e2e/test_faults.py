@@ -263,13 +263,17 @@ def test_full_disk_fails_cleanly_and_changes_nothing(tmp_path):
 
 
 def test_two_builds_at_once(tmp_path, reference):
+    """The second build waits for the first (the build directory's lock) instead of interleaving."""
     p = Project(tmp_path)
     p.run("build")
-    first = p.start("build", "model.classifier_threshold=0.6")
-    second = p.start("build", "model.classifier_threshold=0.7")
-    out1, err1 = first.communicate(timeout=300)
-    out2, err2 = second.communicate(timeout=300)
+    p.device.set("fake_build_seconds", "3")  # the first build is inside its engine build ...
+    first = p.start("build", "model.classifier_threshold=0.6", "engine.workspace_mib=2048")
+    wait_for_line(first, ".  engine:")
+    second = p.start("build", "model.classifier_threshold=0.7")  # ... when the second one starts
+    _, err1 = first.communicate(timeout=300)
+    _, err2 = second.communicate(timeout=300)
     assert first.returncode == 0 and second.returncode == 0, err1 + err2
-    assert "another tao2ds run" in err1 + err2  # one waited for the other
+    assert "another tao2ds run" in err2 and f"pid {first.pid}" in err2  # it waited, and said for whom
+    p.device.set("fake_build_seconds", None)
     p.run("build", "model.classifier_threshold=0.7")
     assert outputs(p.build) == reference("model.classifier_threshold=0.7")
