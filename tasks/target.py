@@ -25,10 +25,11 @@ def task_labels():
 
 
 def task_nvinfer():
-    """The multitask model's nvinfer config."""
+    """The multitask model's nvinfer config (targets with pipeline.infer_plugin=nvinfer)."""
     ctx = current()
     for tb in ctx.targets:
-        yield task(configs.nvinfer(ctx, tb), ctx.cache)
+        if not tb.layout.nvinferserver:
+            yield task(configs.nvinfer(ctx, tb), ctx.cache)
 
 
 def task_appconfig():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from tao2ds.deepstream import triton_repo
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
 
@@ -51,6 +52,8 @@ class TargetLayout:
     gpu_id: int
     dla_core: Optional[int]
     trt_version: str
+    model_name: str = "multitask"  # model.name: the Triton model's name and directory
+    infer_plugin: str = "nvinfer"  # pipeline.infer_plugin
 
     @classmethod
     def from_cfg(cls, cfg) -> "TargetLayout":
@@ -62,6 +65,8 @@ class TargetLayout:
             gpu_id=int(cfg.engine.gpu_id),
             dla_core=cfg.engine.dla_core,
             trt_version=str(cfg.target.tensorrt),
+            model_name=str(cfg.model.name),
+            infer_plugin=str(cfg.pipeline.infer_plugin),
         )
 
     @property
@@ -112,6 +117,33 @@ class TargetLayout:
     @property
     def nvinfer_config(self) -> Path:
         return self.root / "config_infer_multitask.txt"
+
+    @property
+    def nvinferserver(self) -> bool:
+        return self.infer_plugin == "nvinferserver"
+
+    @property
+    def nvinferserver_config(self) -> Path:
+        return self.root / "config_triton_multitask.txt"
+
+    @property
+    def classifier_config(self) -> Path:
+        """The config the deepstream-app GIE group names: nvinfer's or nvinferserver's."""
+        return self.nvinferserver_config if self.nvinferserver else self.nvinfer_config
+
+    @property
+    def triton_repo(self) -> Path:
+        """Triton model repository (pipeline.infer_plugin=nvinferserver)."""
+        return self.root / "triton"
+
+    @property
+    def triton_model_config(self) -> Path:
+        return self.triton_repo / self.model_name / triton_repo.CONFIG_FILE
+
+    def triton_model_file(self, engine: bool) -> Path:
+        """The engine under Triton's file name, or the ONNX where no engine is built here."""
+        name = (triton_repo.PLAN if engine else triton_repo.ONNX)[1]
+        return self.triton_repo / self.model_name / triton_repo.VERSION / name
 
     @property
     def app_config(self) -> Path:

@@ -27,7 +27,7 @@ def report_build(layouts) -> None:
             L.root,
             a["labels"],
             ", ".join(m["label_tasks"]),
-            a["nvinfer_config"],
+            a.get("nvinferserver_config") or a["nvinfer_config"],
             a["app_config"],
             extra,
             engine,
