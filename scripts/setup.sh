@@ -32,5 +32,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing Python dependencies into .venv"
-.venv/bin/python -m pip install -q -e '.[gst,test]'
+.venv/bin/python -m pip install -q -e '.[gst,test,triton]'
+
+# A real Triton server for the tests, run.backend=triton and benchmarks/bench_triton.py: the
+# tritonserver binary (Python backend only) inside the nvidia-pytriton wheel. PyTriton pins
+# numpy<2, so it gets its own venv; its Python-backend stand-in model runs ONNX Runtime there.
+if [ ! -x .venv-triton/bin/python ]; then
+  echo "setup: creating .venv-triton (Triton server from nvidia-pytriton)"
+  $PY -m venv .venv-triton
+fi
+if ! .venv-triton/bin/python -c "import pytriton, onnxruntime" 2>/dev/null; then
+  echo "setup: installing nvidia-pytriton and onnxruntime into .venv-triton"
+  .venv-triton/bin/python -m pip install -q --upgrade pip
+  .venv-triton/bin/python -m pip install -q "nvidia-pytriton>=0.5" onnxruntime "numpy<2"
+fi
 echo "setup: done. Use .venv/bin/doit (or 'source .venv/bin/activate')."
