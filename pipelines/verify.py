@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from pipelines.reference import ReferenceClassifier
+from pipelines.reference import make_classifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
 from tao2ds.core.errors import Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
-from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
 from tao2ds.model.preprocess import preprocess_frame
 
@@ -47,14 +46,17 @@ def evaluate(
     images: Path,
     onnx: Optional[Path] = None,
     config: Optional[Mapping] = None,
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
     import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
     manifest = check_fresh(build_dir, config)
-    settings = read_nvinfer(build_dir / manifest["artifacts"]["nvinfer_config"])
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
-    clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
+    clf = make_classifier(build_dir, manifest, backend, triton_url, triton_timeout_s, onnx)
+    settings = clf.settings
     rows = read_validation_csv(csv_path, tasks)
     correct = {t: 0 for t in tasks}
     top1: list[list[int]] = []
@@ -68,8 +70,9 @@ def evaluate(
             correct[t] += got.get(t) == row[t]
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
 
-    for start in range(0, len(frames), 32):
-        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + 32]]
+    step = settings.batch_size if backend == "triton" else 32  # a server takes at most its max_batch_size
+    for start in range(0, len(frames), step):
+        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + step]]
         for probs in clf.infer(tensors):
             top1.append([int(p.argmax()) for p in probs])
     n = len(rows)
@@ -77,20 +80,37 @@ def evaluate(
         "images": n,
         "accuracy": {t: correct[t] / n for t in tasks},
         "top1": top1,
-        "model": str(onnx or settings.onnx),
+        "model": f"Triton {clf.model} at {clf.url}" if backend == "triton" else str(onnx or settings.onnx),
     }
 
 
 def verify(
-    build_dir: Path, csv_path: Path, images: Path, min_accuracy: float, config: Optional[Mapping] = None
+    build_dir: Path,
+    csv_path: Path,
+    images: Path,
+    min_accuracy: float,
+    config: Optional[Mapping] = None,
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
+    """``backend``: "reference" (ONNX Runtime here) or "triton" (the model as the Triton server at
+    ``triton_url`` serves it; the Q/DQ comparison is a reference-backend check and is skipped)."""
     manifest = check_fresh(build_dir, config)
-    report = {"target": manifest["target"], "min_accuracy": min_accuracy}
-    fp32 = evaluate(build_dir, csv_path, images, config=config)
+    report = {"target": manifest["target"], "min_accuracy": min_accuracy, "backend": backend}
+    fp32 = evaluate(
+        build_dir,
+        csv_path,
+        images,
+        config=config,
+        backend=backend,
+        triton_url=triton_url,
+        triton_timeout_s=triton_timeout_s,
+    )
     report["onnx"] = {k: v for k, v in fp32.items() if k != "top1"}
     failures = [f"{t} {a:.1%}" for t, a in fp32["accuracy"].items() if a < min_accuracy]
     qdq_rel = manifest["artifacts"].get("qdq_onnx")
-    if qdq_rel:
+    if qdq_rel and backend != "triton":
         q = evaluate(build_dir, csv_path, images, onnx=build_dir / qdq_rel, config=config)
         tasks = manifest["label_tasks"]
         agree = {
@@ -111,7 +131,10 @@ def verify(
 
 
 def format_report(r: Mapping[str, Any]) -> str:
-    lines = [f"verify {r['target']}: {r['onnx']['images']} labelled images, floor {r['min_accuracy']:.0%}"]
+    via = f" via {r['onnx']['model']}" if r.get("backend") == "triton" else ""
+    lines = [
+        f"verify {r['target']}: {r['onnx']['images']} labelled images{via}, floor {r['min_accuracy']:.0%}"
+    ]
     for t, a in r["onnx"]["accuracy"].items():
         line = f"  {t:<14} {a:7.2%}"
         if "qdq" in r:

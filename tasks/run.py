@@ -12,7 +12,7 @@ from tao2ds.doit_ext.report import run_action
 
 
 def task_launch():
-    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference"""
+    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference|triton"""
     from pipelines.launch import launch  # deferred: pipelines import GStreamer / ONNX Runtime
 
     for tb in current().targets:
@@ -26,7 +26,8 @@ def task_launch():
 
 
 def task_verify():
-    """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8)."""
+    """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8);
+    run.backend=triton: through the Triton server at run.triton_url."""
     from pipelines.verify import verify
 
     for tb in current().targets:
@@ -43,6 +44,10 @@ def task_verify():
                         "images": Path(v.images or ""),
                         "min_accuracy": tb.cfg.verify.min_accuracy,
                         "config": tb.composed.build_config(),
+                        # run.backend=triton: through the Triton server, as nvinferserver's gRPC mode
+                        "backend": "triton" if str(tb.cfg.run.backend) == "triton" else "reference",
+                        "triton_url": tb.cfg.run.triton_url,
+                        "triton_timeout_s": tb.cfg.run.triton_timeout_s,
                     },
                 )
             ],
