@@ -1,0 +1,54 @@
+"""Capability checks of the Triton route (pipeline.infer_plugin, pipeline.triton.url, run.backend=triton)."""
+
+import pytest
+
+from tao2ds.config.capabilities import check_capabilities
+from tao2ds.config.compose import compose
+from tao2ds.core.errors import CapabilityError
+
+
+def check(*overrides):
+    check_capabilities(compose(list(overrides)).cfg)
+
+
+@pytest.mark.parametrize(
+    "overrides,key,expect",
+    [
+        (
+            ["target.deepstream=5.1"],
+            "pipeline.infer_plugin",
+            "pipeline.infer_plugin=nvinferserver on x86_dgpu: DeepStream 5.1",
+        ),
+        (["pipeline.triton.url=http://h:8001"], "pipeline.triton.url", "gRPC mode needs the Triton server"),
+        (["pipeline.triton.url=h:0"], "pipeline.triton.url", "is not host:port"),
+        (["model.name=my/model"], "model.name", "cannot name a Triton model"),
+        (["run.triton_url=h"], "run.triton_url", "is not host:port"),
+        (["run.triton_timeout_s=0"], "run.triton_timeout_s", "run.triton_timeout_s"),
+    ],
+)
+def test_nvinferserver_refusals(overrides, key, expect):
+    with pytest.raises(CapabilityError) as e:
+        check("pipeline.infer_plugin=nvinferserver", *overrides)
+    assert expect in str(e.value) and e.value.key == key
+
+
+def test_nvinfer_refuses_triton_only_settings():
+    with pytest.raises(CapabilityError) as e:
+        check("pipeline.triton.url=h:8001")
+    assert "applies to nvinferserver only" in str(e.value)
+    with pytest.raises(CapabilityError) as e:
+        check("run.backend=triton")
+    assert "this build is for nvinfer" in str(e.value) and "pipeline.infer_plugin=nvinferserver" in str(
+        e.value
+    )
+
+
+@pytest.mark.parametrize("target", ["jetson_nano", "jetson_xavier", "jetson_orin", "x86_dgpu"])
+def test_every_target_takes_nvinferserver(target):
+    check(
+        f"target={target}",
+        "pipeline.infer_plugin=nvinferserver",
+        "pipeline.triton.url=triton.lan:8001",
+        "run.backend=triton",
+        "run.triton_url='[::1]:8001'",  # Hydra: brackets need quotes
+    )
