@@ -34,12 +34,12 @@ def _scalar(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         if not math.isfinite(v):
-            raise ValueError(f"protobuf text cannot carry {v}")
+            raise ConfigError(f"protobuf text cannot carry {v}", value=v)
         return repr(v)
     if isinstance(v, str):
         escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
-    raise TypeError(f"no protobuf text form for {type(v).__name__} {v!r}")
+    raise ConfigError(f"no protobuf text form for {type(v).__name__} {v!r}", value=v)
 
 
 def _is_message(v: Any) -> bool:
@@ -49,11 +49,9 @@ def _is_message(v: Any) -> bool:
 def _lines(msg: Sequence[tuple[str, Any]], depth: int) -> Iterator[str]:
     pad = "  " * depth
     for key, value in msg:
-        if value is None:
+        if value is None or value == []:  # unset; an empty list or message says nothing either
             continue
-        if _is_message(value) or value == []:
-            if isinstance(value, list) and value and not _is_message(value):
-                raise TypeError(key)
+        if _is_message(value):
             yield f"{pad}{key} {{"
             yield from _lines(value, depth + 1)
             yield f"{pad}}}"

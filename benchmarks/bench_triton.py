@@ -1,0 +1,116 @@
+"""Frames/s through a Triton server over gRPC on loopback vs bare ONNX Runtime on the same frames.
+
+    .venv/bin/python benchmarks/bench_triton.py
+
+The sample is built for x86_dgpu with pipeline.infer_plugin=nvinferserver and model.batch_size=8
+(so the repository's max_batch_size takes batches of 1 and 8). Its repository is served by the real
+tritonserver of the nvidia-pytriton wheel (.venv-triton) on 127.0.0.1, the model run by the
+Python-backend ONNX Runtime stand-in (pipelines/triton_server.py). The 300 validation images,
+scaled to streammux size and preprocessed as the nvinferserver config says, are repeated to 960
+frames. Measured at batch 1 and 8, best of 3 runs each:
+  bare    an ONNX Runtime session in this process (default threads), session.run per batch;
+  triton  TritonClassifier.infer per batch: one gRPC request with the preprocessed tensor and the
+          three named outputs, as nvinferserver's gRPC mode sends it; answers parsed to arrays.
+Added latency per request = (triton time - bare time) / requests.
+
+Goal (issue 13): triton >= 70% of bare throughput at batch 8.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, doit
+
+sys.path.insert(0, str(ROOT))
+
+FRAMES = 960
+RUNS = 3
+GOAL = 0.70
+BUILD = ["pipeline.infer_plugin=nvinferserver", "model.batch_size=8", "cache.dir=null"]
+
+
+def best_of(n: int, fn) -> float:
+    return min(fn() for _ in range(n))
+
+
+def main() -> None:
+    import cv2
+    import numpy as np
+    import onnxruntime as ort
+
+    from pipelines.reference import make_classifier
+    from pipelines.triton_server import TritonServer, standin_repo
+    from pipelines.verify import read_validation_csv
+    from tao2ds.artifacts.manifest import read_manifest
+    from tao2ds.deepstream.app import read_app_config
+    from tao2ds.model.imageset import load_rgb
+    from tao2ds.model.preprocess import preprocess_frame
+
+    with tempfile.TemporaryDirectory(prefix="bench-triton-") as tmp:
+        tmp = Path(tmp)
+        doit(tmp, "build", *BUILD)
+        build_dir = tmp / "build" / "x86_dgpu"
+        manifest = read_manifest(build_dir)
+        app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
+        sample = ROOT / "samples" / "multitask_sample" / "validation"
+        rows = read_validation_csv(sample / "labels.csv", manifest["label_tasks"])
+        repo, name = standin_repo(build_dir, tmp / "standin")
+        with TritonServer(repo, models=(name,)) as server:
+            triton = make_classifier(build_dir, manifest, "triton", server.url, 30.0)
+            pp = triton.settings.preprocessing
+            images = [
+                cv2.resize(load_rgb(sample / "images" / r["fname"]), (app["width"], app["height"]))
+                for r in rows
+            ]
+            tensors = [preprocess_frame(images[i % len(images)], pp) for i in range(FRAMES)]
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 3
+            session = ort.InferenceSession(
+                str(build_dir / manifest["artifacts"]["onnx"]), opts, providers=["CPUExecutionProvider"]
+            )
+            inp = session.get_inputs()[0].name
+            outputs = manifest["output_order"]
+
+            def bare(b: int) -> float:
+                t0 = time.perf_counter()
+                for s in range(0, FRAMES, b):
+                    session.run(outputs, {inp: np.stack(tensors[s : s + b])})
+                return time.perf_counter() - t0
+
+            def served(b: int) -> float:
+                t0 = time.perf_counter()
+                for s in range(0, FRAMES, b):
+                    triton.infer(tensors[s : s + b])
+                return time.perf_counter() - t0
+
+            # the two agree before they are timed
+            a = session.run(outputs, {inp: np.stack(tensors[:8])})
+            b = triton.infer(tensors[:8])
+            assert all(
+                np.allclose(a[k][i], b[i][k], atol=1e-4) for i in range(8) for k in range(len(outputs))
+            )
+            rows_out = []
+            for batch in (1, 8):
+                bare(batch), served(batch)  # warm up
+                tb, tt = best_of(RUNS, lambda: bare(batch)), best_of(RUNS, lambda: served(batch))
+                requests = FRAMES // batch
+                rows_out.append((batch, FRAMES / tb, FRAMES / tt, (tt - tb) / requests * 1000))
+            triton.close()
+    print(
+        f"{FRAMES} frames, best of {RUNS}; Triton = real tritonserver, Python-backend ONNX Runtime stand-in"
+    )
+    print(f"{'batch':>5} {'bare ORT f/s':>13} {'Triton gRPC f/s':>16} {'ratio':>6} {'added ms/request':>17}")
+    for batch, fb, ft, added in rows_out:
+        print(f"{batch:>5} {fb:>13.0f} {ft:>16.0f} {ft / fb:>6.0%} {added:>17.2f}")
+    ratio = rows_out[1][2] / rows_out[1][1]
+    print(
+        f"goal: Triton >= {GOAL:.0%} of bare ORT at batch 8: {'met' if ratio >= GOAL else 'MISSED'} ({ratio:.0%})"
+    )
+
+
+if __name__ == "__main__":
+    main()
