@@ -18,7 +18,11 @@ def report_build(layouts) -> None:
     for L in layouts:
         m = read_manifest(L.root)
         a = m["artifacts"]
-        engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        engine = a["engine"] or (
+            f"none (Triton serves {a['triton_model_file']})"
+            if a.get("triton_model_file")
+            else f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        )
         extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""
         logger.info(
             "%s (%s) -> %s/: %s [%s], %s, %s%s; engine: %s",

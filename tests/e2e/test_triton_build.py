@@ -42,6 +42,7 @@ def test_in_process_repository_and_config(local, target, tmp_path):
     assert a["nvinfer_config"] is None and not (d / "config_infer_multitask.txt").exists()
     assert a["triton_model_config"] == "triton/multitask_sample/config.pbtxt"
     assert a["triton_model_file"] == "triton/multitask_sample/1/model.onnx"  # no engine built here
+    assert "Triton serves triton/multitask_sample/1/model.onnx" in m["engine_note"]
     assert (d / a["triton_model_file"]).read_bytes() == (d / "model.onnx").read_bytes()
     assert {a["nvinferserver_config"], a["triton_model_config"], a["triton_model_file"]} <= set(m["outputs"])
 
@@ -89,14 +90,22 @@ def test_noop_then_threshold_reruns_only_the_nvinferserver_config(local):
 def test_detect_classify_grpc(tmp_path):
     """Secondary GIE on the detector's objects, model on a remote Triton server (gRPC)."""
     run = DoitRun(tmp_path)
-    run(
-        "launch",
-        "target=jetson_orin",
+    args = [
         "pipeline=detect_classify",
         "pipeline.infer_plugin=nvinferserver",
         "pipeline.triton.url=triton.example.org:8001",
-        "run.backend=reference",
+    ]
+    # the sample detector is DeepStream 7.x's: orin and x86_dgpu take it (nano/xavier refuse it)
+    run("build", "targets=jetson_orin,x86_dgpu", *args)
+    x86 = run.build / "x86_dgpu"
+    assert (
+        parse_nvinferserver(
+            (x86 / "config_triton_multitask.txt").read_text(), tmp_path
+        ).infer_config.unique_id
+        == 2
     )
+    assert app_gie(x86, "secondary-gie0") == (1, "config_triton_multitask.txt")
+    run("launch", "target=jetson_orin", *args, "run.backend=reference")
     d = run.build / "jetson_orin"
     pb2 = plugin_control_pb2(tmp_path)
     s = parse_nvinferserver((d / "config_triton_multitask.txt").read_text(), tmp_path)
@@ -144,3 +153,4 @@ def test_engine_goes_into_the_repository_as_model_plan(tmp_path, monkeypatch):
     c = parse_model_config((d / "triton/multitask_sample/config.pbtxt").read_text())
     assert c.platform == "tensorrt_plan"
     assert "TensorRT 10.3.0" in proc.stderr and "10.1.2.3:8001" in proc.stderr  # said so
+    assert "must run that same TensorRT" in proc.stderr
