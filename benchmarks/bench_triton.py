@@ -8,10 +8,12 @@ tritonserver of the nvidia-pytriton wheel (.venv-triton) on 127.0.0.1, the model
 Python-backend ONNX Runtime stand-in (pipelines/triton_server.py). The 300 validation images,
 scaled to streammux size and preprocessed as the nvinferserver config says, are repeated to 960
 frames. Measured at batch 1 and 8, best of 5 alternating runs each:
-  bare    an ONNX Runtime session in this process (default threads), session.run per batch;
+  bare    an ONNX Runtime session in this process, session.run per batch;
   triton  TritonClassifier.infer per batch: one gRPC request with the preprocessed tensor and the
           three named outputs, as nvinferserver's gRPC mode sends it; answers parsed to arrays.
-Added latency per request = (triton time - bare time) / requests.
+Added latency per request = (triton time - bare time) / requests. ONNX Runtime gets one intra-op
+thread on both sides (the stand-in through TAO2DS_STANDIN_THREADS), so the comparison is the same
+model work plus what Triton adds, and a busy machine does not favour either side.
 
 Goal (issue 13): triton >= 70% of bare throughput at batch 8.
 """
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 FRAMES = 960
 RUNS = 5
 GOAL = 0.70
+THREADS = 1  # ONNX Runtime threads on both sides: one core each for the model, the other for gRPC
 BUILD = ["pipeline.infer_plugin=nvinferserver", "model.batch_size=8", "cache.dir=null"]
 
 
@@ -55,7 +58,7 @@ def main() -> None:
         sample = ROOT / "samples" / "multitask_sample" / "validation"
         rows = read_validation_csv(sample / "labels.csv", manifest["label_tasks"])
         repo, name = standin_repo(build_dir, tmp / "standin")
-        with TritonServer(repo, models=(name,)) as server:
+        with TritonServer(repo, models=(name,), threads=THREADS) as server:
             triton = make_classifier(build_dir, manifest, "triton", server.url, 30.0)
             pp = triton.settings.preprocessing
             images = [
@@ -65,6 +68,7 @@ def main() -> None:
             tensors = [preprocess_frame(images[i % len(images)], pp) for i in range(FRAMES)]
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            opts.intra_op_num_threads = THREADS
             session = ort.InferenceSession(
                 str(build_dir / manifest["artifacts"]["onnx"]), opts, providers=["CPUExecutionProvider"]
             )

@@ -211,6 +211,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("build_dir", type=Path)
     ap.add_argument("--port", type=int, default=8001)
     a = ap.parse_args(argv)
+
+    def terminated(signum, frame):  # `kill`/`timeout` stop the server too (it runs in its own session)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminated)
     try:
         with tempfile.TemporaryDirectory(prefix="tao2ds-standin-") as tmp:
             repo, name = standin_repo(a.build_dir, Path(tmp))
