@@ -252,3 +252,20 @@ input_control {
     s = read_nvinferserver(sub / "c.txt", onnx=Path("x.onnx"), infer_dims=(3, 80, 60))
     assert s.model_name == "multi_task" and s.classifier.labels == [["a"], ["b"], ["c"]]
     assert s.classifier.preprocessing.net_scale_factor == 1.0 and s.classifier.threshold == 0.5
+
+
+def test_app_gie_group_plugin_type():
+    """Only the classifier's GIE group follows pipeline.infer_plugin; the detector stays on nvinfer."""
+    from tao2ds.deepstream.app import AppInputs, app_groups
+    from tests.unit.deepstream.conftest import pipeline_dict
+
+    def groups(**over):
+        p = pipeline_dict(sources=[{"uri": "a.mp4"}], sinks=[{"kind": "fake"}], **over)
+        i = AppInputs(p, "dgpu", "7.1", "/opt/ds", True, 0, 1, ["file://media/a.mp4"], "c.txt", "det.txt")
+        return {g: dict(e) for g, e in app_groups(i)}
+
+    assert groups()["primary-gie"]["plugin-type"] == 0
+    assert groups(infer_plugin="nvinferserver")["primary-gie"]["plugin-type"] == 1
+    g = groups(infer_plugin="nvinferserver", topology="detect_classify")
+    assert g["primary-gie"]["plugin-type"] == 0 and g["secondary-gie0"]["plugin-type"] == 1
+    assert g["secondary-gie0"]["config-file"] == "c.txt"
