@@ -100,12 +100,23 @@ def make_classifier(
         infer_dims=manifest["preprocessing"]["infer_dims"],
     )
     url = triton_url or server.grpc_url
-    if not url:
-        raise Tao2dsError(
-            "run.backend=triton needs run.triton_url=host:port: this build serves its model in-process from "
-            f"{build_dir / art['triton_repo']} (python -m pipelines.triton_server {build_dir} serves it locally)"
-        )
-    return TritonClassifier(server, url, manifest["output_order"], triton_timeout_s)
+    if url:
+        return TritonClassifier(server, url, manifest["output_order"], triton_timeout_s)
+    # in-process build and no server named: serve its repository locally for this run
+    from pipelines.triton_server import LocalStandin
+
+    local = LocalStandin(build_dir).start()
+    print(
+        f"run.backend=triton: no run.triton_url, so a local Triton server (pytriton's tritonserver, "
+        f"Python-backend ONNX Runtime stand-in) serves {build_dir / art['triton_repo']} at {local.url}"
+    )
+    try:
+        clf = TritonClassifier(server, local.url, manifest["output_order"], triton_timeout_s)
+    except BaseException:
+        local.close()
+        raise
+    clf.owned = local
+    return clf
 
 
 def _batches(frames: Iterable, size: int) -> Iterator[list]:
@@ -185,6 +196,8 @@ def run(
                     )
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        getattr(classifier, "close", lambda: None)()  # a Triton client (and a server started for this run)
     summary = writer.close(interrupted, {"results": "results.jsonl"})
     if sheet:
         sheet.save(out_dir / "contact_sheet.png")

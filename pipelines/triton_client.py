@@ -120,8 +120,13 @@ class TritonClassifier(ReferenceClassifier):
         probs = [result.as_numpy(n) for n in self.outputs]
         return [[p[i] for p in probs] for i in range(len(tensors))]
 
+    owned: Any = None  # a local server started for this run (pipelines.triton_server.LocalStandin)
+
     def close(self) -> None:
         self.client.close()
+        if self.owned is not None:
+            self.owned.close()
+            self.owned = None
 
 
 def _message(e: Any) -> str:

@@ -206,6 +206,31 @@ class TritonServer:
         self.close()
 
 
+class LocalStandin:
+    """A TritonServer for a build's repository (stand-in model), with its temporary repository."""
+
+    def __init__(self, build_dir: Path):
+        self.tmp = Path(tempfile.mkdtemp(prefix="tao2ds-standin-"))
+        repo, self.model = standin_repo(build_dir, self.tmp)
+        self.server = TritonServer(repo, models=(self.model,))
+
+    def start(self) -> "LocalStandin":
+        try:
+            self.server.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def close(self) -> None:
+        self.server.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build_dir", type=Path)

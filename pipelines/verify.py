@@ -50,12 +50,21 @@ def evaluate(
     triton_url: Optional[str] = None,
     triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
-    import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
-
     manifest = check_fresh(build_dir, config)
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = make_classifier(build_dir, manifest, backend, triton_url, triton_timeout_s, onnx)
+    try:
+        return _evaluate(clf, app, tasks, csv_path, images, backend, onnx)
+    finally:
+        getattr(clf, "close", lambda: None)()  # a Triton client (and a server started for this run)
+
+
+def _evaluate(
+    clf, app, tasks, csv_path: Path, images: Path, backend: str, onnx: Optional[Path]
+) -> dict[str, Any]:
+    import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
+
     settings = clf.settings
     rows = read_validation_csv(csv_path, tasks)
     correct = {t: 0 for t in tasks}

@@ -59,6 +59,16 @@ def test_doit_verify_through_triton(served):
     assert "via Triton" in proc.stdout
 
 
+def test_doit_verify_without_a_url_serves_the_build_locally(served):
+    """The issue's command as it stands: no run.triton_url, the in-process build's repository is
+    served by a local tritonserver (stand-in model) for the run, then stopped."""
+    run, build_dir, _, _ = served
+    proc = run("verify", *BUILD, "run.backend=triton")
+    assert "no run.triton_url, so a local Triton server" in proc.stdout
+    report = json.loads((build_dir / "results" / "verify" / "report.json").read_text())
+    assert report["backend"] == "triton" and all(a >= 0.95 for a in report["onnx"]["accuracy"].values())
+
+
 def test_launch_through_triton_matches_the_reference_runner(served):
     run, build_dir, server, _ = served
     run("launch", *BUILD, "run.backend=triton", f"run.triton_url={server.url}", "run.annotate=false")
