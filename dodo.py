@@ -5,6 +5,7 @@ builds several targets in one run. `doit list` shows the tasks; `doit info <task
 """
 
 from tao2ds.doit_ext.report import reporting
+from tao2ds.doit_ext.reporter import JournaledReporter
 from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401
 from tasks.model import task_analyze, task_preprocess  # noqa: F401
@@ -22,4 +23,5 @@ DOIT_CONFIG = {
     "backend": "sqlite3",  # dbm falls back to dbm.dumb here, which corrupts under -n
     "dep_file": ".doit.db",
     "verbosity": 1,
+    "reporter": JournaledReporter,  # all-or-nothing runs: a failed run leaves the build as it was
 }

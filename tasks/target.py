@@ -5,7 +5,7 @@ from __future__ import annotations
 from tao2ds.doit_ext.context import current
 from tao2ds.doit_ext.report import report_build
 from tao2ds.doit_ext.step import task
-from tao2ds.steps import configs, engine, model, release
+from tao2ds.steps import calibration, configs, engine, model, release
 
 
 def task_stage():
@@ -51,8 +51,13 @@ def task_manifest():
 
 def task_build():
     """Build every artifact for the selected target(s): doit build target=... | targets=a,b"""
-    targets = current().targets
-    deps = [f"{kind}:{tb.name}" for tb in targets for kind in ("engine", "manifest", "lock")]
+    ctx = current()
+    targets = ctx.targets
+    # the target-independent checks first (named as sub-tasks: doit runs those in the order given):
+    # a bad model, classmap, spec or image set fails the run before anything is staged
+    checks = [model.analyze(ctx), model.preprocess(ctx), *([calibration.calibrate(ctx)] if ctx.int8 else [])]
+    first = [f"{s.kind}:{s.name}" for s in checks]
+    deps = first + [f"{kind}:{tb.name}" for tb in targets for kind in ("engine", "manifest", "lock")]
     return {
         "actions": [(report_build, [[tb.layout for tb in targets]])],
         "task_dep": deps,

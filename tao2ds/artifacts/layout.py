@@ -7,15 +7,36 @@ its configs is relative to that directory, so it can be copied to the device as 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from tao2ds.deepstream import triton_repo
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
 
 COMMON = "_common"
+RESULTS = "results"  # what runs wrote (launch, verify): not build artifacts, kept across builds
+# a target folder's files that are not in its manifest's outputs yet belong there
+BOOKKEEPING = ("manifest.json", "build.lock", "timing.cache")
+
+
+def stale_files(root: Path, listed: Iterable[str]) -> list[Path]:
+    """Files in a target folder that the current build did not write: the manifest's ``outputs``
+    (paths relative to ``root``) is the list of what belongs there. Left behind they would be
+    bundled, copied to the device or read by DeepStream (an old engine, the previous model)."""
+    keep = set(listed) | set(BOOKKEEPING)
+    stale = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(os.path.relpath(dirpath, root))
+        if rel_dir == Path("."):
+            dirnames[:] = [d for d in dirnames if d != RESULTS and not d.startswith(".")]
+        for name in filenames:
+            rel = (rel_dir / name).as_posix()
+            if rel not in keep and not name.startswith(".tao2ds"):
+                stale.append(root / rel)
+    return sorted(stale)
 
 
 @dataclass(frozen=True)

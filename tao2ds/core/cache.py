@@ -53,6 +53,7 @@ class ArtifactCache:
     def __init__(self, local_dir: str | Path, remote: Optional[str] = None):
         self.root = Path(local_dir)
         self.remote = _Remote(remote) if remote else None
+        self._bad_remote: set[str] = set()  # remote objects found corrupted: overwritten by the next store
 
     # -- layout -------------------------------------------------------------------------------
     @staticmethod
@@ -98,8 +99,13 @@ class ArtifactCache:
         fileio.write_json(entry, {"kind": kind, "files": files})
         if self.remote:
             for sha in files:
-                if not self.remote.exists(self._object_rel(sha)):
+                if sha in self._bad_remote or not self.remote.exists(self._object_rel(sha)):
                     self.remote.put(self._local(self._object_rel(sha)), self._object_rel(sha))
+                    if sha in self._bad_remote:
+                        logger.info(
+                            "cache: replaced the corrupted remote object %s with the rebuilt bytes", sha[:12]
+                        )
+                        self._bad_remote.discard(sha)
             self.remote.put(entry, self._entry_rel(key))
 
     # -- internals ----------------------------------------------------------------------------
@@ -128,6 +134,7 @@ class ArtifactCache:
             if fileio.sha256_file(local) == sha:
                 return True
             logger.warning("%s: corrupted remote cache object %s; not used, rebuilding", label, sha[:12])
+            self._bad_remote.add(sha)
             local.unlink()
         return False
 

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Optional
 import tao2ds
 from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
+from tao2ds.core.journal import Journal
 from tao2ds.core.step import Step
 from tao2ds.doit_ext.report import action_result
 
@@ -69,6 +70,9 @@ def _run_or_restore(step: Step, cache: Optional[tuple]) -> dict[str, Any]:
     code = code_digest()
     store = ArtifactCache(*cache) if cache and step.cacheable and step.outputs else None
     key = step.record(code, with_outputs=False).key() if store else ""
+    journal = Journal.of_run()
+    if journal is not None:  # the folders this step writes into can be put back if the run fails
+        journal.begin_for(step.output_files())
     if not (store and store.restore(key, step.output_files(), step.label)):
         step.run()
         if store:

@@ -124,6 +124,7 @@ class Sidecar:
     fields: dict[str, Any]
     env: dict[str, Any]
     output_order: list[str]
+    engine_sha256: str | None = None
 
 
 def sidecar_path(engine: Path) -> Path:
@@ -137,6 +138,7 @@ def write_sidecar(engine: Path, fields: Mapping[str, Any], env: BuilderEnv, outp
         path,
         {
             "key": key_of_fields(fields),
+            "engine_sha256": fileio.sha256_file(engine),  # the engine is trusted by its bytes, not its name
             "fields": dict(fields),
             "env": dataclasses.asdict(env),
             "output_order": list(output_order),
@@ -154,6 +156,7 @@ def read_sidecar(engine: Path) -> Sidecar | None:
             fields=dict(data["fields"]),
             env=dict(data["env"]),
             output_order=list(data["output_order"]),
+            engine_sha256=data.get("engine_sha256"),
         )
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
@@ -167,5 +170,7 @@ def stale_reasons(engine: Path, fields: Mapping[str, Any]) -> list[str]:
     if side is None:
         return [f"no readable sidecar {sidecar_path(engine).name}"]
     if side.key == key_of_fields(fields):
+        if side.engine_sha256 != fileio.sha256_file(engine):
+            return [f"{engine.name} is not the engine that was built (edited, truncated or replaced)"]
         return []
     return describe_key_change(side.fields, fields) or ["engine key changed"]

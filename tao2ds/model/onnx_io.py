@@ -50,6 +50,7 @@ def read_graph_io(path: str | Path) -> GraphIO:
         raise ModelError(f"ONNX model not found: {path} (set model.onnx=<path>)") from None
     except Exception as e:  # onnx raises DecodeError and friends
         raise ModelError(f"{path} is not a readable ONNX model: {e}") from None
+    _refuse_external_data(path, model)
     init_names = {i.name for i in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in init_names]
     if len(inputs) != 1:
@@ -74,4 +75,29 @@ def _check_tensor_name(path, kind: str, name: str) -> None:
             f"{path}: graph {kind} name {name!r} {problem}; rename the tensor when exporting the model",
             file=path,
             value=name,
+        )
+
+
+def _refuse_external_data(path, model) -> None:
+    """Weights kept in files beside the .onnx (``save_as_external_data``): the target folder would hold
+    the graph without its weights and fail on the device. tao2ds stages one model file, so it refuses
+    here, before anything is staged, and says how to fold the weights in."""
+    import onnx  # deferred with read_graph_io
+
+    locations = sorted(
+        {
+            entry.value
+            for t in model.graph.initializer
+            if t.data_location == onnx.TensorProto.EXTERNAL
+            for entry in t.external_data
+            if entry.key == "location"
+        }
+    )
+    if locations:
+        raise ModelError(
+            f"{path} keeps its weights in external files ({', '.join(locations)}); tao2ds copies one model "
+            "file into each target folder, which would then not run on the device",
+            file=path,
+            hint="save the model with its weights inside: onnx.save_model(onnx.load(path), out, "
+            "save_as_external_data=False) (possible below 2 GB, as TAO classification models are)",
         )

@@ -123,7 +123,8 @@ def build_engine(
     store = ArtifactCache(*spec.cache) if spec.cache else None
     key = key_of_fields(fields)
     if store and store.restore(key, [engine, sidecar], f"engine {engine.name}"):
-        return
+        if not stale_reasons(engine, fields):  # a cached pair from before engines were hashed is rebuilt
+            return
     logger.info("engine: building %s with %s because %s", engine.name, builder.name, "; ".join(reasons))
     info = fileio.read_json(model_json)
     req = EngineRequest(

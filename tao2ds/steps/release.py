@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from tao2ds.artifacts import bundle as bundle_format
+from tao2ds.artifacts import layout
 from tao2ds.artifacts import lock as lock_format
 from tao2ds.artifacts import manifest as manifest_format
-from tao2ds.core import fileio, records
+from tao2ds.core import fileio, log, records
 from tao2ds.core.step import Step
 from tao2ds.steps import calibration, configs, engine, model, triton
+
+logger = log.get(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,14 @@ def write_target_manifest(
         outputs=outputs,
     )
     fileio.write_json(out, manifest)
+    for stale in layout.stale_files(root, outputs):
+        logger.info(
+            "removed %s: not part of this build (a target folder holds only its manifest's files)", stale
+        )
+        stale.unlink()
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        if dirpath != str(root) and not dirnames and not filenames:
+            os.rmdir(dirpath)  # e.g. detector/ after switching back to classify_frames
 
 
 # --- declarations ------------------------------------------------------------------------------
@@ -143,6 +154,7 @@ def manifest(ctx, tb) -> Step:
         outputs={"out": L.manifest, "resolved_config": L.resolved_config},
         params={"m": m},
         config={"m": "manifest"},
+        cacheable=False,  # cheap, and it must run to clear files of an earlier build from the folder
         doc="manifest.json",
     )
 

@@ -59,7 +59,15 @@ class TrtexecBuilder:
             req.timing_cache.parent.mkdir(parents=True, exist_ok=True)
         # trtexec writes a temp name beside the target; only a finished engine is renamed into place.
         tmp = req.engine_out.with_name(f".{req.engine_out.name}.{os.getpid()}.tmp")
-        argv = trtexec_argv(dataclasses.replace(req, engine_out=tmp), env.trt_version, str(self.trtexec))
+        # trtexec rewrites --timingCacheFile in place; it works on a copy so that an interrupted build
+        # never leaves a half-written cache (and the run's undo journal keeps the old one intact)
+        tmp_tc = None
+        if req.timing_cache is not None:
+            tmp_tc = req.timing_cache.with_name(f".{req.timing_cache.name}.{os.getpid()}.tmp")
+            if req.timing_cache.is_file():
+                shutil.copyfile(req.timing_cache, tmp_tc)
+        run_req = dataclasses.replace(req, engine_out=tmp, timing_cache=tmp_tc)
+        argv = trtexec_argv(run_req, env.trt_version, str(self.trtexec))
         try:
             proc = subprocess.run(
                 argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=self.timeout
@@ -76,6 +84,10 @@ class TrtexecBuilder:
                     "(no 'Bindings:' / 'Created output binding' lines):\n" + log_tail(log)
                 )
             os.replace(tmp, req.engine_out)
+            if tmp_tc is not None and tmp_tc.is_file():
+                os.replace(tmp_tc, req.timing_cache)
         finally:
             tmp.unlink(missing_ok=True)
+            if tmp_tc is not None:
+                tmp_tc.unlink(missing_ok=True)
         return EngineResult(engine=req.engine_out, output_order=order, env=env, log=log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -218,6 +219,9 @@ def test_local_build_dgpu(local_device, make_request, tmp_path):
     [argv] = dev.calls()
     tmp = argv[1].removeprefix("--saveEngine=")
     assert tmp.startswith(str(req.engine_out.parent / ".multitask.engine."))
+    # trtexec updates a copy of the timing cache, renamed over the real one only after a good build
+    tmp_tc = argv[7].removeprefix("--timingCacheFile=")
+    assert tmp_tc.startswith(str(req.timing_cache.parent / ".timing.cache.")) and not Path(tmp_tc).exists()
     assert argv == [
         f"--onnx={req.onnx}",
         f"--saveEngine={tmp}",
@@ -226,7 +230,7 @@ def test_local_build_dgpu(local_device, make_request, tmp_path):
         "--maxShapes=input_1:2x3x80x60",
         "--memPoolSize=workspace:1024",
         "--fp16",
-        f"--timingCacheFile={req.timing_cache}",
+        f"--timingCacheFile={tmp_tc}",
         "--skipInference",
         "--dumpLayerInfo",
         "--verbose",
