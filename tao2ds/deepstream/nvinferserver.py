@@ -220,6 +220,15 @@ class NvinferserverSettings:
     model_repo: Optional[Path]  # absolute, in-process mode
 
 
+def _member(enum, name, path: Path):
+    try:
+        return enum[str(name)]
+    except KeyError:
+        raise ConfigError(
+            f"{path}: {name} is not a {enum.__name__} (valid: {', '.join(m.name for m in enum)})", file=path
+        ) from None
+
+
 def read_nvinferserver(path: Path, onnx: Path, infer_dims: Sequence[int]) -> NvinferserverSettings:
     """``onnx``: the model a CPU runner may run instead of the server; ``infer_dims``: C, H, W of
     the model input (nvinferserver takes them from Triton's model config, not from its own file)."""
@@ -239,9 +248,9 @@ def read_nvinferserver(path: Path, onnx: Path, infer_dims: Sequence[int]) -> Nvi
     if not labels_rel or not labels_path.is_file():
         raise ConfigError(f"{path}: postprocess.labelfile_path {labels_path} does not exist", file=path)
     control = prototext.get(cfg, "input_control", [])
-    mode = ProcessMode[str(prototext.get(control, "process_mode", "PROCESS_MODE_FULL_FRAME"))]
     repo = prototext.path(triton, "model_repo", "root")
-    fmt = MediaFormat[str(prototext.get(pp, "network_format", "IMAGE_FORMAT_RGB"))]
+    mode = _member(ProcessMode, prototext.get(control, "process_mode", "PROCESS_MODE_FULL_FRAME"), path)
+    fmt = _member(MediaFormat, prototext.get(pp, "network_format", "IMAGE_FORMAT_RGB"), path)
     outputs = [prototext.get(o, "name") for o in prototext.get_all(prototext.get(ic, "backend"), "outputs")]
     inputs = [prototext.get(o, "name") for o in prototext.get_all(prototext.get(ic, "backend"), "inputs")]
     c, h, w = (int(x) for x in infer_dims)

@@ -151,7 +151,7 @@ def parse(text: str, where: str = "<text>") -> Message:
             elif kind == "punct" and tok == "[":
                 pos += 1
                 items: list = []
-                while toks[pos][1] != "]":
+                while pos < len(toks) and toks[pos][1] != "]":
                     k2, t2, _ = toks[pos]
                     if k2 == "punct" and t2 == ",":
                         pos += 1
@@ -161,8 +161,8 @@ def parse(text: str, where: str = "<text>") -> Message:
                     else:
                         items.append(_value(k2, t2))
                         pos += 1
-                    if pos >= len(toks):
-                        raise fail(f"{key}: missing ']'")
+                if pos >= len(toks):
+                    raise fail(f"{key}: missing ']'")
                 pos += 1
                 out.extend((key, v) for v in items) if items and isinstance(items[0], list) else out.append(
                     (key, items)

@@ -154,11 +154,18 @@ def test_read_back(tmp_path):
     assert s.grpc_url == "h:1" and s.model_repo is None and s.classifier.secondary
 
 
-def test_read_refuses_missing_labels(tmp_path):
+def test_read_refuses_missing_labels_and_unknown_names(tmp_path):
     cfg = tmp_path / "c.txt"
     cfg.write_text(render_nvinferserver_config(inputs()))
     with pytest.raises(ConfigError, match="labelfile_path"):
         read_nvinferserver(cfg, onnx=tmp_path / "m.onnx", infer_dims=(3, 80, 60))
+    (tmp_path / "labels.txt").write_text("a\n")
+    cfg.write_text(render_nvinferserver_config(inputs()).replace("IMAGE_FORMAT_BGR", "IMAGE_FORMAT_BRG"))
+    with pytest.raises(ConfigError, match="IMAGE_FORMAT_BRG is not a MediaFormat"):
+        read_nvinferserver(cfg, onnx=tmp_path / "m.onnx", infer_dims=(3, 80, 60))
+    for broken in ("a: [1, 2", "a {", "a: @"):
+        with pytest.raises(ConfigError):
+            prototext.parse(broken)
 
 
 def test_exactly_one_server():
