@@ -8,8 +8,9 @@ from tao2ds.doit_ext.report import reporting
 from tao2ds.doit_ext.reporter import JournaledReporter
 from tasks.calibration import task_calibcache, task_calibrate  # noqa: F401
 from tasks.engine import task_engine  # noqa: F401
-from tasks.model import task_analyze, task_preprocess  # noqa: F401
+from tasks.model import task_analyze, task_decrypt, task_preprocess  # noqa: F401
 from tasks.release import task_bundle, task_lock  # noqa: F401
+from tasks.report import task_profile, task_report  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
 from tasks.target import task_appconfig, task_build, task_labels, task_manifest, task_nvinfer, task_stage  # noqa: F401
 from tasks.triton import task_triton  # noqa: F401

@@ -26,6 +26,7 @@ PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
 
 
 def choose_backend(requested: str) -> tuple[str, str]:
+    requested = requested.replace("_", "-")  # the config gives the enum's name (deepstream_app)
     if requested != "auto":
         return requested, f"run.backend={requested}"
     if shutil.which("deepstream-app"):
@@ -62,6 +63,10 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
         summary = run_deepstream_app(build_dir, target, Path(cfg["engine"]["known_hosts"]))
     elif backend == "pyds":
         summary = run_pyds(build_dir, target, run.get("max_frames"), Path(cfg["engine"]["known_hosts"]))
+    elif backend == "servicemaker":
+        summary = run_servicemaker(
+            build_dir, target, run.get("max_frames"), Path(cfg["engine"]["known_hosts"])
+        )
     else:
         raise Tao2dsError(f"unknown run.backend {backend}")
     print(format_summary(summary) if "label_counts" in summary else summary)
@@ -144,32 +149,56 @@ def run_deepstream_app(
 def run_pyds(
     build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int], known_hosts: Optional[Path] = None
 ) -> dict[str, Any]:
-    app = Path(__file__).with_name("pyds_app.py")
-    extra = ["--max-frames", str(max_frames)] if max_frames else []
-    try:
-        import pyds  # noqa: F401
+    return run_python_app("pyds", "pyds_app.py", "pyds", build_dir, target, max_frames, known_hosts)
 
-        local = True
-    except ImportError:
-        local = False
-    if local:
+
+def run_servicemaker(
+    build_dir: Path, target: Mapping[str, Any], max_frames: Optional[int], known_hosts: Optional[Path] = None
+) -> dict[str, Any]:
+    """The PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)."""
+    return run_python_app(
+        "servicemaker", "servicemaker_app.py", "pyservicemaker", build_dir, target, max_frames, known_hosts
+    )
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def run_python_app(
+    backend: str,
+    app_name: str,
+    module: str,
+    build_dir: Path,
+    target: Mapping[str, Any],
+    max_frames: Optional[int],
+    known_hosts: Optional[Path] = None,
+) -> dict[str, Any]:
+    """Run a standalone app (``pipelines/<app_name>``) here when ``module`` imports, else on target.host."""
+    app = Path(__file__).with_name(app_name)
+    extra = ["--max-frames", str(max_frames)] if max_frames else []
+    if _importable(module):
         rc, log, interrupted = _run_streaming([sys.executable, str(app), str(build_dir), *extra])
-        summary_path = build_dir / "results" / "pyds" / "summary.json"
+        summary_path = build_dir / "results" / backend / "summary.json"
     elif target.get("host"):
-        fileio.copy_file(app, build_dir / "pyds_app.py")
+        fileio.copy_file(app, build_dir / app_name)
         remote = device_of(target, known_hosts).sync(build_dir)
         t = device_of(target, known_hosts).target()
         rc, log, interrupted = _run_streaming(
-            ssh_argv(t, f"cd {sh_path(remote)} && python3 pyds_app.py . " + " ".join(extra))
+            ssh_argv(t, f"cd {sh_path(remote)} && python3 {app_name} . " + " ".join(extra))
         )
-        local_out = build_dir / "results" / "pyds"
+        local_out = build_dir / "results" / backend
         local_out.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            scp_argv(t, ["-r", scp_remote(t, remote + "/results/pyds/.")], str(local_out)), check=False
+            scp_argv(t, ["-r", scp_remote(t, remote + f"/results/{backend}/.")], str(local_out)), check=False
         )
         summary_path = local_out / "summary.json"
     else:
-        raise Tao2dsError("run.backend=pyds: pyds is not importable here and target.host is not set")
+        raise Tao2dsError(
+            f"run.backend={backend}: {module} is not importable here and target.host is not set"
+        )
     if not summary_path.is_file():
-        raise Tao2dsError(f"the pyds app wrote no summary (exit {rc}); see its output above")
+        raise Tao2dsError(f"the {backend} app wrote no summary (exit {rc}); see its output above")
     return fileio.read_json(summary_path)

@@ -68,6 +68,9 @@ def _evaluate(
     settings = clf.settings
     rows = read_validation_csv(csv_path, tasks)
     correct = {t: 0 for t in tasks}
+    classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
+    # per task: rows = the CSV's class, columns = the predicted class, then "none" (nothing passed the threshold)
+    confusion = {t: [[0] * (len(classes[t]) + 1) for _ in classes[t]] for t in tasks}
     top1: list[list[int]] = []
     frames = []
     for row in rows:
@@ -77,6 +80,10 @@ def _evaluate(
         got = {tasks[a.label_id]: a.label for a in attrs}
         for t in tasks:
             correct[t] += got.get(t) == row[t]
+            if row[t] in classes[t]:
+                pred = got.get(t)
+                col = classes[t].index(pred) if pred in classes[t] else len(classes[t])
+                confusion[t][classes[t].index(row[t])][col] += 1
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
 
     step = settings.batch_size if backend == "triton" else 32  # a server takes at most its max_batch_size
@@ -88,6 +95,7 @@ def _evaluate(
     return {
         "images": n,
         "accuracy": {t: correct[t] / n for t in tasks},
+        "confusion": {t: {"classes": classes[t], "matrix": confusion[t]} for t in tasks},
         "top1": top1,
         "model": f"Triton {clf.model} at {clf.url}" if backend == "triton" else str(onnx or settings.onnx),
     }

@@ -9,16 +9,16 @@ from tao2ds.steps import calibration
 
 def task_calibrate():
     """Per-tensor INT8 ranges from real images (entropy by default), computed once for all targets."""
-    ctx = current()
-    if ctx.int8:
-        yield task(calibration.calibrate(ctx), ctx.cache)
-        yield task(calibration.qdq(ctx), ctx.cache)
+    for g in current().groups:
+        if g.int8:
+            yield task(calibration.calibrate(g), g.cache)
+            yield task(calibration.qdq(g), g.cache)
 
 
 def task_calibcache():
     """TensorRT calibration cache per target (header carries the target's TensorRT version)."""
     ctx = current()
-    if ctx.int8:
-        for tb in ctx.targets:
-            yield task(calibration.calibration_cache(ctx, tb), ctx.cache)
-            yield task(calibration.stage_qdq(ctx, tb), ctx.cache)
+    for g, tb in ctx.each_target():
+        if tb.int8:
+            yield task(calibration.calibration_cache(g, tb), ctx.cache)
+            yield task(calibration.stage_qdq(g, tb), ctx.cache)

@@ -10,7 +10,7 @@ from tao2ds.steps import engine
 def task_engine():
     """TensorRT engine per target: rebuilt when and only when its key (model, cache, flags, builder env) changes."""
     ctx = current()
-    for tb in ctx.targets:
-        step = engine.engine(ctx, tb)
+    for g, tb in ctx.each_target():
+        step = engine.engine(g, tb)
         extra = [engine.engine_current(step)] if step.kind == "engine" else []
         yield task(step, ctx.cache, extra_uptodate=extra)

@@ -13,16 +13,17 @@ from tao2ds.steps import release
 def task_lock():
     """build.lock: inputs and outputs with hashes, resolved config, tool versions, builder environment."""
     ctx = current()
-    for tb in ctx.targets:
+    for g, tb in ctx.each_target():
         if ctx.lock:
-            yield task(release.check_lock(ctx, tb), None, uptodate=[False], verbosity=2)
+            yield task(release.check_lock(g, tb), None, uptodate=[False], verbosity=2)
         else:
-            yield task(release.lock(ctx, tb), ctx.cache)
+            yield task(release.lock(g, tb), ctx.cache)
 
 
 def task_bundle():
     """A relocatable, deterministic archive with everything the device needs: doit bundle target=T"""
     ctx = current()
     pyds = Path(pipelines.__file__).with_name("pyds_app.py")
-    for tb in ctx.targets:
-        yield task(release.bundle(ctx, tb, pyds), ctx.cache)
+    psm = Path(pipelines.__file__).with_name("servicemaker_app.py")
+    for g, tb in ctx.each_target():
+        yield task(release.bundle(g, tb, pyds, psm), ctx.cache)

@@ -11,10 +11,21 @@ from tao2ds.doit_ext.context import current
 from tao2ds.doit_ext.report import run_action
 
 
-def task_launch():
-    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|reference|triton"""
-    from pipelines.launch import launch  # deferred: pipelines import GStreamer / ONNX Runtime
+def launch(**kwargs):
+    from pipelines.launch import launch  # deferred: pipelines import GStreamer / ONNX Runtime, and
+    # even their light modules are not needed until a launch runs (no-op build start-up time)
 
+    return launch(**kwargs)
+
+
+def verify(**kwargs):
+    from pipelines.verify import verify  # deferred, as launch
+
+    return verify(**kwargs)
+
+
+def task_launch():
+    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|servicemaker|reference|triton"""
     for tb in current().targets:
         yield {
             "name": tb.name,
@@ -28,8 +39,6 @@ def task_launch():
 def task_verify():
     """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8);
     run.backend=triton: through the Triton server at run.triton_url."""
-    from pipelines.verify import verify
-
     for tb in current().targets:
         v = tb.cfg.model.validation
         yield {

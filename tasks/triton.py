@@ -10,7 +10,7 @@ from tao2ds.steps import triton
 def task_triton():
     """triton/<model>/config.pbtxt + 1/model.plan|model.onnx, and config_triton_multitask.txt"""
     ctx = current()
-    for tb in ctx.targets:
+    for g, tb in ctx.each_target():
         if triton.enabled(tb):
-            yield task(triton.repo(ctx, tb), ctx.cache)
-            yield task(triton.nvinferserver(ctx, tb), ctx.cache)
+            yield task(triton.repo(g, tb), ctx.cache)
+            yield task(triton.nvinferserver(g, tb), ctx.cache)

@@ -20,7 +20,11 @@ from tao2ds.engine.types import EngineRequest
 from tao2ds.remote.ssh import sh_command
 
 EPOCH = 946684800  # 2000-01-01: fixed, and not 0 (some tools warn on 1970 dates)
-EXECUTABLE = {"start.sh", "build_engine.sh", "pyds_app.py"}
+EXECUTABLE = {"start.sh", "build_engine.sh", "pyds_app.py", "servicemaker_app.py"}
+APP_LINES = {
+    "pyds_app.py": "Python app:     python3 pyds_app.py .  (needs pyds; writes results/pyds/results.jsonl)",
+    "servicemaker_app.py": "Python app:     python3 servicemaker_app.py .  (PyServiceMaker; writes results/servicemaker/results.jsonl)",
+}
 
 
 def start_script() -> str:
@@ -30,7 +34,7 @@ def start_script() -> str:
     )
 
 
-def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
+def readme(manifest: dict, engine_recipe: Optional[str], apps: tuple = ("pyds_app.py",)) -> str:
     t = manifest["config"]["target"]
     engine = manifest["artifacts"]["engine"]
     lines = [
@@ -38,7 +42,7 @@ def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
         f"DeepStream {t['deepstream']}, TensorRT {t['tensorrt']}, CUDA {t['cuda']}, precision {manifest['precision']}.",
         "",
         "Run:            ./start.sh             (deepstream-app -c deepstream_app.txt)",
-        "Python app:     python3 pyds_app.py .  (needs pyds; writes results/pyds/results.jsonl)",
+        *(APP_LINES[a] for a in apps if a in APP_LINES),
         "",
         f"Labels (line i = engine output i): {', '.join(manifest['label_tasks'])}",
     ]
@@ -53,6 +57,13 @@ def readme(manifest: dict, engine_recipe: Optional[str]) -> str:
         )
     if engine_recipe:
         lines.append("To build the engine ahead of time on the device instead: ./build_engine.sh")
+    if manifest["artifacts"].get("etlt"):
+        lines += [
+            "",
+            f"The model is the encrypted TAO file {manifest['artifacts']['etlt']} (UFF inside). Its key is written in "
+            f"plain text in {manifest['artifacts']['nvinfer_config']} (tlt-model-key), because nvinfer reads it "
+            "from there: keep this bundle as private as the key itself.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -68,6 +79,8 @@ def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
     """A script that builds the engine on the device with its own trtexec (the "ahead of time"
     route); None where trtexec's flags cannot express the build (e.g. TensorRT 11 fp16)."""
 
+    if recipe.get("model_format") == "etlt-uff":
+        return None  # trtexec builds ONNX here; a UFF .etlt is built by nvinfer or tao-converter
     info = fileio.read_json(model_json)
     req = EngineRequest(
         onnx=Path(recipe["onnx"]),
@@ -79,6 +92,7 @@ def engine_recipe(model_json: Path, recipe: dict) -> Optional[str]:
         workspace_mib=recipe["workspace_mib"],
         dla_core=recipe["dla_core"],
         calib_cache=Path(recipe["calib_cache"]) if recipe["calib_cache"] else None,
+        strongly_typed=bool(recipe.get("strongly_typed", False)),
     )
     try:
         argv = trtexec_argv(req, recipe["trt_version"], "${TRTEXEC:-/usr/src/tensorrt/bin/trtexec}")
@@ -103,7 +117,8 @@ def write_bundle(
     members[manifest.name] = manifest.read_bytes()
     members[lock.name] = lock.read_bytes()
     members["start.sh"] = start_script().encode()
-    members["README.txt"] = readme(data, engine_recipe_text).encode()
+    apps = tuple(sorted(n for n in (extra_files or {}) if n in APP_LINES))
+    members["README.txt"] = readme(data, engine_recipe_text, apps).encode()
     if engine_recipe_text:
         members["build_engine.sh"] = engine_recipe_text.encode()
     for name, path in (extra_files or {}).items():

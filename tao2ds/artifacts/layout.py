@@ -2,7 +2,9 @@
 
 ``<build.dir>/_common/`` holds target-independent work (model analysis, preprocessing,
 calibration scales, the Q/DQ model); ``<build.dir>/<target>/`` is self-contained: every path in
-its configs is relative to that directory, so it can be copied to the device as it is.
+its configs is relative to that directory, so it can be copied to the device as it is. A sweep
+builds each combination into ``<build.dir>/<target>__<swept values>/`` (and, when combinations
+differ in target-independent settings, into ``_common__<digest>/`` per setting).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Iterable, Optional
 from tao2ds.deepstream import triton_repo
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
+from tao2ds.model.etlt import read_etlt_header
 
 COMMON = "_common"
 RESULTS = "results"  # what runs wrote (launch, verify): not build artifacts, kept across builds
@@ -39,13 +42,35 @@ def stale_files(root: Path, listed: Iterable[str]) -> list[Path]:
     return sorted(stale)
 
 
+DECRYPTED_ONNX = "decrypted.onnx"
+
+
+def model_kind(cfg) -> str:
+    """ "onnx" (model.onnx), "etlt-onnx" or "etlt-uff" (model.etlt, by its clear-text header)."""
+    etlt = getattr(cfg.model, "etlt", None)
+    if not etlt:
+        return "onnx"
+    return "etlt-" + read_etlt_header(etlt).kind
+
+
+def source_onnx(cfg, tag: str = "") -> Optional[Path]:
+    """The ONNX graph the model steps read: model.onnx, the decrypted payload of an ONNX .etlt, or
+    None for a UFF .etlt (no graph tao2ds can read)."""
+    kind = model_kind(cfg)
+    if kind == "onnx":
+        return Path(cfg.model.onnx)
+    if kind == "etlt-onnx":
+        return CommonLayout.for_build_dir(cfg.build.dir, tag).decrypted_onnx  # tag: the sweep group
+    return None
+
+
 @dataclass(frozen=True)
 class CommonLayout:
     root: Path
 
     @classmethod
-    def for_build_dir(cls, build_dir: str | Path) -> "CommonLayout":
-        return cls(Path(build_dir) / COMMON)
+    def for_build_dir(cls, build_dir: str | Path, tag: str = "") -> "CommonLayout":
+        return cls(Path(build_dir) / (COMMON + tag))
 
     @property
     def model_json(self) -> Path:
@@ -63,6 +88,16 @@ class CommonLayout:
     def qdq_onnx(self) -> Path:
         return self.root / "model.qdq.onnx"
 
+    @property
+    def calibration_histograms(self) -> Path:
+        """|x| histograms of every calibrated tensor, coarsened, for the report's calibration plot."""
+        return self.root / "calibration_histograms.json"
+
+    @property
+    def decrypted_onnx(self) -> Path:
+        """The ONNX payload of model.etlt, decrypted (only for an ONNX .etlt)."""
+        return self.root / DECRYPTED_ONNX
+
 
 @dataclass(frozen=True)
 class TargetLayout:
@@ -73,26 +108,39 @@ class TargetLayout:
     gpu_id: int
     dla_core: Optional[int]
     trt_version: str
+    model_kind: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff" (see model_kind)
+    etlt_name: Optional[str] = None  # model.etlt's file name
+    deepstream: Optional[str] = None
+    int8_route_requested: str = "auto"
     model_name: str = "multitask"  # model.name: the Triton model's name and directory
     infer_plugin: str = "nvinfer"  # pipeline.infer_plugin
 
     @classmethod
-    def from_cfg(cls, cfg) -> "TargetLayout":
+    def from_cfg(cls, cfg, folder: Optional[str] = None) -> "TargetLayout":
+        kind = model_kind(cfg)
+        etlt = Path(cfg.model.etlt) if kind != "onnx" else None
         return cls(
-            root=Path(cfg.build.dir) / cfg.target.name,
-            onnx_name=Path(cfg.model.onnx).name,
+            root=Path(cfg.build.dir) / (folder or cfg.target.name),
+            model_kind=kind,
+            etlt_name=etlt.name if etlt else None,
+            # an ONNX .etlt ships decrypted as <stem>.onnx; a UFF .etlt keeps no ONNX (the name is unused)
+            onnx_name=Path(cfg.model.onnx).name if etlt is None else etlt.stem + ".onnx",
             precision=str(cfg.precision.name),
             batch_size=int(cfg.model.batch_size),
             gpu_id=int(cfg.engine.gpu_id),
             dla_core=cfg.engine.dla_core,
             trt_version=str(cfg.target.tensorrt),
+            deepstream=str(cfg.target.deepstream),
+            int8_route_requested=str(cfg.precision.int8_route),
             model_name=str(cfg.model.name),
             infer_plugin=str(cfg.pipeline.infer_plugin),
         )
 
     @property
     def int8_route(self) -> Optional[str]:
-        return int8_route(self.trt_version) if self.precision == "int8" else None
+        if self.precision != "int8":
+            return None
+        return int8_route(self.trt_version, self.deepstream, self.int8_route_requested)
 
     @property
     def onnx(self) -> Path:
@@ -108,6 +156,20 @@ class TargetLayout:
         return self.qdq_onnx if self.int8_route == "qdq" else self.onnx
 
     @property
+    def etlt(self) -> Path:
+        """The staged .etlt (UFF payload): nvinfer's tlt-encoded-model."""
+        return self.root / (self.etlt_name or "model.etlt")
+
+    @property
+    def uff(self) -> bool:
+        return self.model_kind == "etlt-uff"
+
+    @property
+    def model_file(self) -> Path:
+        """The file nvinfer (and tao-converter) builds from; DeepStream names the engine after it."""
+        return self.etlt if self.uff else self.deployed_onnx
+
+    @property
     def calibration_cache(self) -> Path:
         return self.root / "calibration.cache"
 
@@ -119,7 +181,7 @@ class TargetLayout:
     @property
     def engine(self) -> Path:
         name = engine_file_name(
-            self.deployed_onnx.name, self.batch_size, self.engine_precision, self.gpu_id, self.dla_core
+            self.model_file.name, self.batch_size, self.engine_precision, self.gpu_id, self.dla_core
         )
         return self.root / name
 

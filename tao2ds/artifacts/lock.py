@@ -4,7 +4,7 @@ loudly where this machine differs (inputs, tools) or where the result does (outp
 
 from __future__ import annotations
 
-import platform
+import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -24,13 +24,26 @@ NOT_REPRODUCIBLE = (".engine", ".engine.json", "timing.cache")
 
 @lru_cache(maxsize=1)
 def _versions() -> tuple:
-    versions = {"python": platform.python_version(), "tao2ds": __version__}
+    # sys.version's first word is what platform.python_version() parses out (without importing it)
+    versions = {"python": sys.version.split()[0], "tao2ds": __version__}
     for name in TOOLS:
         try:
-            versions[name] = metadata.version(name)
+            versions[name] = _version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "missing"
     return tuple(versions.items())
+
+
+def _version(name: str) -> str:
+    """``metadata.version(name)`` without the email parser it loads (every run declares the lock
+    step, so this is start-up time): the ``Version:`` header of the distribution's METADATA."""
+    dist = metadata.distribution(name)
+    for line in (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "").splitlines():
+        if not line:
+            break  # end of the headers
+        if line.startswith("Version:"):
+            return line[len("Version:") :].strip()
+    return dist.version
 
 
 def tool_versions() -> dict[str, str]:

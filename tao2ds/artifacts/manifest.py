@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-import yaml
-
 from tao2ds import __version__
 from tao2ds.core import fileio, records
 from tao2ds.core.errors import StaleBuildError
@@ -71,6 +69,8 @@ def build_manifest(
 
 def write_resolved_config(config: Mapping[str, Any], out: Path) -> None:
     """config.yaml: the composed config that determined the artifacts, for a person to read."""
+    import yaml  # deferred: only when the manifest is written (a no-op run imports this module)
+
     fileio.write_text(out, yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True))
 
 

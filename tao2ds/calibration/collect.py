@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from .histogram import DEFAULT_BINS, AbsHistogramCollector, AbsMaxCollector
+from .histogram import DEFAULT_BINS, AbsHistogramCollector, AbsMaxCollector, Histogram
 from .thresholds import HISTOGRAM_METHODS, METHODS, compute_amax
 
 Batches = Callable[[], Iterable[np.ndarray]]
@@ -151,6 +151,7 @@ def collect_ranges(
     flatten_zero_bin: bool = True,
     progress: Progress | None = None,
     providers: list[str] | None = None,
+    on_histogram: Callable[[str, Histogram], None] | None = None,
 ) -> dict[str, float]:
     """Per-tensor amax (input first, then graph order) for every float tensor of the model.
 
@@ -165,6 +166,9 @@ def collect_ranges(
     agreement of the Q/DQ model fell to 55-72%; with flattening it is 100%. TensorRT's own caches do not
     show that collapse (a ReLU output's range exceeds its Conv input's), so flattening is also the closer
     guess of what TensorRT does. Pass False for the method as published.
+
+    ``on_histogram(name, histogram)`` is called with every tensor's |x| histogram (histogram methods
+    only), for plotting; it does not change the result.
     """
     if method not in METHODS:
         raise ValueError(f"unknown calibration method {method!r}; choose one of {', '.join(METHODS)}")
@@ -180,6 +184,8 @@ def collect_ranges(
     result: dict[str, float] = {}
     for name in stats.tensor_names:
         h = stats.histograms.histogram(name) if stats.histograms is not None else None
+        if h is not None and on_histogram is not None:
+            on_histogram(name, h)
         if h is None or h.counts.sum() < MIN_SAMPLES_PER_BIN * bins:
             # Too few values to fill the histogram (e.g. a classifier head's logits: classes x images):
             # a KL search over a sparse histogram clips far inside the data, so keep the observed range.

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from omegaconf import DictConfig, OmegaConf
-
+from tao2ds.config.view import ConfigView
 from tao2ds.core.errors import CapabilityError, ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream import sources as ds_sources
 from tao2ds.deepstream.app import sink_ports, source_count, tiler_layout
 from tao2ds.deepstream.codes import (
@@ -31,6 +31,7 @@ from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem
 from tao2ds.deepstream.nvinferserver import release_problem, url_problem
 from tao2ds.deepstream.triton_repo import model_name_problem
+from tao2ds.model.etlt import read_etlt_header
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
 
@@ -97,6 +98,11 @@ RANGES: dict[str, Range] = {
     "pipeline.sinks[*].bitrate": Range(lo=0, lo_open=True),
     "pipeline.sinks[*].rtsp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
     "pipeline.sinks[*].udp_port": Range(1, 65535, nullable=True, why="null = picked by tao2ds"),
+    "profile.warmup_ms": Range(lo=0),
+    "profile.duration_s": Range(lo=0),
+    "profile.iterations": Range(lo=1),
+    "profile.timeout_s": Range(lo=1),
+    "report.histogram_layers": Range(0, 64),
     "run.triton_timeout_s": Range(lo=0, lo_open=True, why="a bound on each call to the Triton server"),
 }
 
@@ -169,8 +175,8 @@ def _code_problem(key: str, value: Any, enum, extra: str = "") -> Optional[Probl
         return Problem(key, value, f"{key}={value}: valid values are {valid}{extra}")
 
 
-def find_problems(cfg: DictConfig) -> list[Problem]:
-    tree: dict = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[assignment]
+def find_problems(cfg: ConfigView) -> list[Problem]:
+    tree: dict = cfg  # the view is a dict of the validated plain values
     t = cfg.target
     platform = str(t.platform)
     jetson = platform == "jetson"
@@ -309,6 +315,9 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
         except CapabilityError as e:
             add(Problem(e.key or "pipeline.sinks", e.value, e.message, e.hint))
     out += _image_sequence_problems(cfg)
+    out += model_source_problems(cfg)
+    out += tao_builder_problems(cfg)
+    out += release_problems(cfg)
     out += _triton_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
@@ -332,7 +341,144 @@ def find_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
+# UFF parsers are in TensorRT up to 8.6 (NvUffParser.h at NVIDIA/TensorRT v8.6.1, gone at v9.1.0/v10.0.0)
+# and in nvinfer up to DeepStream 7.0 (UffModelParser in nvdsinfer_model_builder.h of DS 6.4/7.0, only
+# ONNX and custom parsers in 7.1); tao-tools.md §3.5.
+LAST_UFF_TENSORRT = (8, 6)
+LAST_UFF_DEEPSTREAM = (7, 0)
+
+
+def uff_supported(deepstream: str, tensorrt: str) -> bool:
+    return (
+        version_tuple(deepstream)[:2] <= LAST_UFF_DEEPSTREAM
+        and version_tuple(tensorrt)[:2] <= LAST_UFF_TENSORRT
+    )
+
+
+def etlt_kind(cfg: ConfigView) -> Optional[str]:
+    """ "uff" / "onnx" for model.etlt (by its header), None without one or when it is unreadable
+    (a missing or broken file is reported with the other inputs)."""
+    etlt = getattr(cfg.model, "etlt", None)
+    if not etlt or not Path(etlt).is_file():
+        return None
+    try:
+        return read_etlt_header(etlt).kind
+    except Exception:
+        return None
+
+
+def model_source_problems(cfg: ConfigView) -> list[Problem]:
+    """Exactly one of model.onnx / model.etlt; a UFF .etlt only where DeepStream can still build it."""
+    m, t = cfg.model, cfg.target
+    etlt = getattr(m, "etlt", None)
+    out: list[Problem] = []
+    if etlt and m.onnx:
+        out.append(
+            Problem(
+                "model.etlt",
+                etlt,
+                f"model.etlt={etlt} and model.onnx={m.onnx} are both set; give one model",
+                hint="add model.onnx=null when the model is an .etlt",
+            )
+        )
+    if not etlt and not m.onnx:
+        out.append(Problem("model.onnx", None, "no model: set model.onnx=<file> or model.etlt=<file>"))
+    if etlt_kind(cfg) != "uff":
+        return out
+    builder = str(cfg.engine.builder)
+    if not uff_supported(str(t.deepstream), str(t.tensorrt)):
+        out.append(
+            Problem(
+                "model.etlt",
+                etlt,
+                f"model.etlt={etlt} holds a UFF model, which {t.name} (DeepStream {t.deepstream}, TensorRT "
+                f"{t.tensorrt}) cannot build: UFF parsing ended with DeepStream 7.0 / TensorRT 8.6",
+                hint="build for a target with DeepStream <= 7.0 (e.g. jetson_nano, jetson_xavier), or re-export "
+                "the model as ONNX with TAO 5",
+            )
+        )
+    if str(cfg.precision.name) == "int8":
+        out.append(
+            Problem(
+                "precision",
+                "int8",
+                f"precision=int8 with a UFF .etlt: tao2ds has no graph to calibrate ({etlt} is UFF); "
+                "the only INT8 route is a calibration cache from TAO's own export (not yet supported here)",
+                hint="use precision=fp16",
+            )
+        )
+    if builder in ("tensorrt", "trtexec", "ssh", "tao_deploy"):
+        why = (
+            "TAO Deploy >= 6 cannot build UFF (parse_uff_model raises NotImplementedError)"
+            if builder == "tao_deploy"
+            else "tao2ds builds ONNX with it, and a UFF .etlt has no ONNX"
+        )
+        out.append(
+            Problem(
+                "engine.builder",
+                builder,
+                f"engine.builder={builder} cannot build a UFF .etlt: {why}",
+                hint="use engine.builder=deepstream (nvinfer builds it at first start) or "
+                "engine.builder=tao_converter (on the Jetson)",
+            )
+        )
+    return out
+
+
+def tao_builder_problems(cfg: ConfigView) -> list[Problem]:
+    """tao-converter: Jetson targets with TensorRT <= 8.6; TAO Deploy: where it runs must be reachable."""
+    builder, t = str(cfg.engine.builder), cfg.target
+    out: list[Problem] = []
+    if builder == "tao_converter":
+        # No tao-converter build for TensorRT 10 exists: the last are v5.1.0_jp6.0_aarch64 (TRT 8.6) and
+        # v5.1.0_8.6.3.1_x86; NVIDIA's docs keep it only for Jetson (deprecated on x86); tao-tools.md §2.3-§2.4.
+        jp = f"JetPack {t.jetpack}" if t.jetpack else "its JetPack"
+        if str(t.platform) != "jetson":
+            out.append(
+                Problem(
+                    "engine.builder",
+                    builder,
+                    f"engine.builder=tao_converter is for Jetson targets; {t.name} is {t.platform} "
+                    "(tao-converter is deprecated on x86)",
+                    hint="use engine.builder=tao_deploy, trtexec or ssh",
+                )
+            )
+        elif version_tuple(str(t.tensorrt))[:2] > LAST_UFF_TENSORRT:
+            out.append(
+                Problem(
+                    "engine.builder",
+                    builder,
+                    f"engine.builder=tao_converter: {t.name} runs {jp} with TensorRT {t.tensorrt}, and no "
+                    "tao-converter exists for TensorRT >= 9 (the last build is v5.1.0_jp6.0_aarch64, TensorRT 8.6)",
+                    hint="use engine.builder=ssh (the device's trtexec) or engine.builder=deepstream",
+                )
+            )
+        if not t.host:
+            out.append(
+                Problem(
+                    "target.host",
+                    None,
+                    "engine.builder=tao_converter runs on the Jetson over ssh and needs target.host",
+                )
+            )
+    if builder == "tao_deploy":
+        td = cfg.engine.tao_deploy
+        if str(td.where) == "docker" and not td.image:
+            out.append(
+                Problem(
+                    "engine.tao_deploy.image",
+                    None,
+                    "engine.tao_deploy.where=docker needs engine.tao_deploy.image (NVIDIA's TAO Deploy container)",
+                )
+            )
+        if str(td.where) == "ssh" and not t.host:
+            out.append(
+                Problem("target.host", None, "engine.tao_deploy.where=ssh needs target.host (the device)")
+            )
+    return out
+
+
+def _image_sequence_problems(cfg: ConfigView) -> list[Problem]:
     """Image sequences only for the CPU reference runner.
 
     deepstream-app cannot read one (type 3 URIs are printf-expanded per source index and opened
@@ -359,7 +505,7 @@ def _image_sequence_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
-def _triton_problems(cfg: DictConfig) -> list[Problem]:
+def _triton_problems(cfg: ConfigView) -> list[Problem]:
     """pipeline.infer_plugin=nvinferserver and run.backend=triton (tao2ds.deepstream.nvinferserver)."""
     out = []
     t, pipe, run = cfg.target, cfg.pipeline, cfg.run
@@ -411,6 +557,69 @@ def _triton_problems(cfg: DictConfig) -> list[Problem]:
     return out
 
 
+def release_problems(cfg: ConfigView) -> list[Problem]:
+    """What the target's DeepStream release (``deepstream.releases``) lacks: the run backend's
+    Python bindings and the chosen INT8 route."""
+    t = cfg.target
+    release = releases.get(str(t.deepstream))
+    out = []
+    module = (
+        releases.JETSON_MODULES.get(str(t.gpu.compute_capability)) if str(t.platform) == "jetson" else None
+    )
+    if module is not None and t.gpu.dla_cores > module.dla_cores:
+        out.append(
+            Problem(
+                "target.gpu.dla_cores",
+                t.gpu.dla_cores,
+                f"target.gpu.dla_cores={t.gpu.dla_cores}: {module.description} has "
+                + (f"at most {module.dla_cores} DLA cores" if module.dla_cores else "no DLA"),
+                hint=f"set target.gpu.dla_cores={module.dla_cores}",
+            )
+        )
+    backend = str(cfg.run.backend)
+    if backend == "pyds" and not release.pyds_available:
+        with_pyds = [r.version for r in releases.RELEASES if r.pyds_available]
+        out.append(
+            Problem(
+                "run.backend",
+                backend,
+                f"run.backend=pyds on {t.name} (DeepStream {release.version}): pyds is deprecated from DeepStream 9.0 "
+                f"and no wheel is published for it (pyds ships with DeepStream {', '.join(with_pyds)})",
+                hint="use run.backend=servicemaker (PyServiceMaker, shipped with DeepStream from 8.0) or deepstream-app",
+            )
+        )
+    if backend == "servicemaker" and not release.pyservicemaker:
+        with_psm = [r.version for r in releases.RELEASES if r.pyservicemaker]
+        out.append(
+            Problem(
+                "run.backend",
+                backend,
+                f"run.backend=servicemaker on {t.name} (DeepStream {release.version}): PyServiceMaker ships with "
+                f"DeepStream {', '.join(with_psm)} only",
+                hint="use run.backend=pyds or deepstream-app, or a newer target.deepstream",
+            )
+        )
+    if str(cfg.precision.name) == "int8":
+        route = str(cfg.precision.int8_route)
+        if route != "auto" and route not in release.int8_routes:
+            able = [r.version for r in releases.RELEASES if route in r.int8_routes]
+            out.append(
+                Problem(
+                    "precision.int8_route",
+                    route,
+                    f"precision.int8_route={route} on {t.name}: DeepStream {release.version} builds INT8 only through "
+                    f"{' or '.join(release.int8_routes)}; route {route} needs DeepStream {', '.join(able)}",
+                    hint="drop precision.int8_route (auto picks the release's route)",
+                )
+            )
+        elif route != "auto":
+            try:
+                releases.int8_route(release, str(t.tensorrt), route)
+            except CapabilityError as e:
+                out.append(Problem("precision.int8_route", route, e.message, e.hint))
+    return out
+
+
 def _detector_problems(config: str, deepstream: str) -> list[Problem]:
     try:
         found = detector_release_problems(config, deepstream)
@@ -431,11 +640,11 @@ def _detector_problems(config: str, deepstream: str) -> list[Problem]:
     ]
 
 
-def problems(cfg: DictConfig) -> list[str]:
+def problems(cfg: ConfigView) -> list[str]:
     return [str(p) for p in find_problems(cfg)]
 
 
-def check_capabilities(cfg: DictConfig) -> None:
+def check_capabilities(cfg: ConfigView) -> None:
     found = find_problems(cfg)
     if not found:
         return

@@ -2,37 +2,135 @@
 
 doit hands us its command-line ``key=value`` variables; those are Hydra overrides, except
 ``targets=a,b`` (or ``targets=all``), which selects several targets: the config is composed
-once per target with the same overrides plus ``target=<name>``.
+once per target with the same overrides plus ``target=<name>``. Any other value may be a sweep in
+Hydra's grammar (``precision=fp16,int8``, ``x=range(1,4)``, ``precision=glob(fp*)``): the config is
+composed once per combination (``expand_sweeps``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
+import itertools
 import json
+import re
 import typing
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, List, Mapping
+from typing import Any, Callable, Iterable, List
 
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
-
-from tao2ds.config.schema import RootConfig
+from tao2ds.config.view import ConfigView, view
+from tao2ds.core import log
 from tao2ds.core.errors import ConfigError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
+from tao2ds.deepstream import releases
+
+if typing.TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+logger = log.get(__name__)
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
-RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log")  # where and how, not what: not recorded
+# where and how, not what: not recorded
+RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log", "profile", "report")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
     return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One build of a sweep: its Hydra overrides and the swept (key, value) pairs that single it out."""
+
+    overrides: tuple[str, ...]
+    swept: tuple[tuple[str, str], ...] = ()  # (key, value) in command-line order; target first
+
+    def describe(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.swept) or "the build"
+
+    def folder(self, target: str) -> str:
+        """``<target>`` when at most the target is swept (today's layout), else ``<target>__<part>…``:
+        a group option by its value (``int8``), any other key as ``<leaf>-<value>``
+        (``classifier_threshold-0.7``), characters outside ``[A-Za-z0-9._-]`` as ``_``."""
+        rest = [(k, v) for k, v in self.swept if k != "target"]
+        if not rest:
+            return target
+        leaves = [k.rsplit(".", 1)[-1] for k, _ in rest]
+        parts = [target]
+        for (key, value), leaf in zip(rest, leaves):
+            label = key if leaves.count(leaf) > 1 else leaf
+            parts.append(value if key in GROUPS else f"{label}-{value}")
+        return "__".join(_UNSAFE.sub("_", p) for p in parts)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _sweep_values(override: str, conf_dir: Path) -> list[str] | None:
+    """The values of a sweep override in Hydra's grammar, or None when it is a plain override."""
+    key, _, value = override.partition("=")
+    if "," not in value and "(" not in value:
+        return None  # no sweep without a comma or a sweep function: skip Hydra's parser (start-up time)
+    from hydra.core.override_parser.overrides_parser import (  # deferred: only a sweep needs the grammar
+        OverridesParser,
+    )
+    from hydra.core.override_parser.types import ValueType
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+    except HydraException as e:  # the grammar's syntax errors are raised as the base class
+        raise ConfigError(f"cannot parse override '{override}': {e}", key=key, value=value) from None
+    if not parsed.is_sweep_override():
+        return None
+    if parsed.is_interval_sweep():
+        raise ConfigError(
+            f"'{override}': an interval has no list of values to build; give them (a,b,c) or range(start,stop,step)",
+            key=key,
+            value=value,
+        )
+    group = key.lstrip("+")
+    if parsed.value_type == ValueType.GLOB_CHOICE_SWEEP:
+        if group not in GROUPS:
+            raise ConfigError(f"'{override}': glob() selects options of a config group ({', '.join(GROUPS)})")
+        values = parsed.value().filter(group_options(group, conf_dir))
+    else:
+        values = list(parsed.sweep_string_iterator())
+    values = list(dict.fromkeys(values))  # each combination once
+    if not values:
+        raise ConfigError(f"'{override}' selects no value", key=group, value=value)
+    return values
+
+
+def expand_sweeps(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> list[Combination]:
+    """Every combination of the swept values (targets first, then command-line order), each once."""
+    plain: list[str] = []
+    sweeps: list[tuple[str, list[str]]] = []
+    for ov in overrides:
+        key = ov.partition("=")[0]
+        values = None if key == MULTI_TARGET_KEY else _sweep_values(ov, conf_dir)
+        if values is None:
+            plain.append(ov)
+        elif key.lstrip("+") == "target":
+            plain.append(f"{MULTI_TARGET_KEY}={','.join(values)}")
+        else:
+            sweeps.append((key, values))
+    multi = any(o.partition("=")[0] == MULTI_TARGET_KEY for o in plain)
+    targets, rest = split_targets(plain, conf_dir)
+    combos = []
+    for target, *chosen in itertools.product(targets, *(values for _, values in sweeps)):
+        ovs = [*rest, *([] if target is None or not multi else [f"target={target}"])]
+        ovs += [f"{key}={v}" for (key, _), v in zip(sweeps, chosen)]
+        swept = ([("target", target)] if multi and len(targets) > 1 else []) + [
+            (key.lstrip("+"), v) for (key, _), v in zip(sweeps, chosen)
+        ]
+        combos.append(Combination(tuple(ovs), tuple(swept)))
+    return combos
 
 
 def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[list[str], list[str]]:
@@ -68,19 +166,27 @@ def split_targets(overrides: Iterable[str], conf_dir: Path = CONF_DIR) -> tuple[
 
 @dataclass(frozen=True)
 class Composed:
-    """One target's validated config, plus the plain-dict form tasks hash."""
+    """One target's validated config: plain values (what tasks hash), read through ``cfg``."""
 
-    cfg: DictConfig  # typed (structured) config
-    target: str
+    _plain: dict  # resolved, validated, enums as their names
 
     @cached_property
-    def obj(self) -> RootConfig:
-        """The schema's dataclass objects (``RootConfig``), enums as members: typed values."""
+    def cfg(self) -> ConfigView:
+        """Read-only attribute access to the values: ``cfg.model.onnx``, ``str(cfg.precision.name)``."""
+        return view(self._plain)
+
+    @property
+    def target(self) -> str:
+        return str(self._plain["target"]["name"])
+
+    @cached_property
+    def obj(self) -> Any:
+        """The schema's dataclass objects (``RootConfig``), enums as members: typed values.
+        (The build steps read ``cfg``: importing the schema's dataclasses costs a no-op run
+        about 15 ms, and the values are the same ones, already validated.)"""
+        from tao2ds.config.schema import RootConfig  # deferred: see above
+
         return from_plain(RootConfig, self._plain)
-
-    @cached_property
-    def _plain(self) -> dict:
-        return OmegaConf.to_container(self.cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
 
     def to_dict(self) -> dict:
         """The config as plain JSON-able values (shared: do not modify it)."""
@@ -96,32 +202,44 @@ class Composed:
 def from_plain(cls: type, data: Any) -> Any:
     """Instantiate a schema dataclass from validated plain values (faster than OmegaConf's
     ``to_object`` on an untyped config, which a no-op run would otherwise pay per target)."""
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
-    return cls(**kwargs)
+    return _converter(cls)(data)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 @lru_cache(maxsize=None)
-def _hints(cls: type) -> dict:
-    return typing.get_type_hints(cls)
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    """A function that turns a plain value into ``tp``, worked out once per type."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union:
-        return _convert(next(a for a in args if a is not type(None)), value)
+        inner = _converter(next(a for a in args if a is not type(None)))
+        return lambda value: None if value is None else inner(value)
     if origin in (list, List):
-        return [_convert(args[0], v) for v in value]
+        item = _converter(args[0])
+        return lambda value: None if value is None else [item(v) for v in value]
     if dataclasses.is_dataclass(tp):
-        return from_plain(tp, value)
+        hints = typing.get_type_hints(tp)
+        fields = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(tp)]
+
+        def build(value: Any) -> Any:
+            if value is None:
+                return None
+            return tp(**{name: conv(value[name]) for name, conv in fields if name in value})
+
+        return build
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
-    return value
+        # OmegaConf validates enum *names*: run.backend=deepstream_app is the value "deepstream-app"
+        def to_enum(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, str) and value not in tp._value2member_map_ and value in tp.__members__:
+                return tp[value]
+            return tp(value)
+
+        return to_enum
+    return _identity
 
 
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
@@ -131,6 +249,7 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 
     _check_group_choices(overrides, conf_dir)
+    _refuse_secret_values(overrides)
     _register_schema()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
@@ -145,21 +264,65 @@ def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     return validate(raw)
 
 
-def validate(raw: DictConfig | Mapping) -> Composed:
+def validate(raw: Any) -> Composed:
+    """Check a raw config (an OmegaConf ``DictConfig`` or plain mapping) against ``RootConfig``."""
+    from omegaconf import DictConfig, OmegaConf  # deferred: a cached compose never needs OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from tao2ds.config.schema import RootConfig  # deferred, as OmegaConf (start-up time)
+
     schema = OmegaConf.structured(RootConfig)
     try:
         plain = OmegaConf.to_container(raw, resolve=False) if isinstance(raw, DictConfig) else raw
         cfg = OmegaConf.merge(schema, plain)  # re-checks keys a '+key=' override slipped past Hydra
-        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        derive_target_versions(cfg)
+        values = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True, enum_to_str=True)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
-    OmegaConf.set_readonly(cfg, True)
-    return Composed(cfg=cfg, target=str(cfg.target.name))
+    return Composed(values)  # type: ignore[arg-type]
+
+
+SECRET_KEYS = ("model.key",)  # a secret as a config value would be written to config.yaml and the lock
+
+
+def _secret_error(key: str) -> ConfigError:
+    return ConfigError(
+        f"{key} cannot be given as a config value: Hydra would record the key in config.yaml",
+        key=key,
+        hint="export TAO2DS_MODEL_KEY=<key> (or the variable model.key_env names), or set "
+        "model.key_file=<file holding the key>",
+    )
+
+
+def _refuse_secret_values(overrides: Iterable[str]) -> None:
+    """``model.key=...`` is refused before Hydra sees it; the message never repeats the value."""
+    for ov in overrides:
+        key = ov.lstrip("+~").partition("=")[0]
+        if key in SECRET_KEYS:
+            raise _secret_error(key)
+
+
+def derive_target_versions(cfg: DictConfig) -> None:
+    """Fill target.deepstream / tensorrt / cuda / python / jetpack / l4t from the release table
+    (``deepstream.releases``), refusing a release the hardware cannot run or a hand-set version the
+    release does not ship; the composed config (and the target's config.yaml) then shows them."""
+    t = cfg.target
+    given = {k: (None if t[k] is None else str(t[k])) for k in releases.DERIVED_KEYS}
+    warnings: list[str] = []
+    derived = releases.resolve_target(
+        str(t.name), str(t.platform), str(t.gpu.compute_capability), t.deepstream, given, warnings
+    )
+    for message in warnings:
+        logger.warning("%s", message)
+    for key, value in derived.items():
+        t[key] = value
 
 
 def _register_schema() -> None:
     """Make the schema the base of the defaults list, so every schema key can be overridden."""
     from hydra.core.config_store import ConfigStore
+
+    from tao2ds.config.schema import RootConfig  # deferred (start-up time)
 
     ConfigStore.instance().store(name="tao2ds_schema", node=RootConfig)
 
@@ -174,6 +337,8 @@ def _check_group_choices(overrides: list[str], conf_dir: Path) -> None:
 
 
 def _unknown_choice(group: str, value: str, valid: list[str]) -> str:
+    import difflib  # deferred: error messages only (start-up time)
+
     hint = difflib.get_close_matches(value, valid, n=1)
     msg = f"unknown {group} '{value}'; valid choices: {', '.join(valid)}"
     if hint:
@@ -185,10 +350,16 @@ def _unknown_choice(group: str, value: str, valid: list[str]) -> str:
 
 def _explain_omegaconf(e: BaseException, fallback: str) -> str:
     """Turn OmegaConf's errors into one line naming the key and what it accepts."""
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError  # deferred, as above
+
     key = getattr(e, "full_key", None)
+    if str(key) in SECRET_KEYS:  # e.g. 'key:' in a model YAML file
+        return str(_secret_error(str(key)))
     if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and key:
         parent, _, leaf = str(key).rpartition(".")
         valid = _valid_keys(parent)
+        import difflib  # deferred, as above
+
         hint = difflib.get_close_matches(leaf, valid, n=1)
         msg = f"unknown config key '{key}'"
         if valid:
@@ -205,6 +376,10 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
 
 
 def _valid_keys(dotted_parent: str) -> list[str]:
+    from omegaconf import DictConfig, OmegaConf  # deferred, as above
+
+    from tao2ds.config.schema import RootConfig
+
     node = OmegaConf.structured(RootConfig)
     for part in filter(None, dotted_parent.split(".")):
         try:
@@ -217,20 +392,17 @@ def _valid_keys(dotted_parent: str) -> list[str]:
 
 
 class ComposeCache:
-    """Validated configs by (overrides, conf/ contents, tao2ds code), so a no-op ``doit`` run skips
-    Hydra composition (about 0.1 s per target). Entries are plain dicts that passed ``validate``."""
+    """Validated configs by (overrides, conf/ contents, tao2ds config code), so a no-op ``doit`` run
+    skips Hydra composition (about 0.1 s per target). One small JSON file per entry in ``path``
+    (a sweep stores one per combination; a run reads only its own); entries are plain dicts that
+    passed ``validate``."""
 
-    MAX_ENTRIES = 32
+    MAX_ENTRIES = 256
 
     def __init__(self, path: Path, conf_dir: Path = CONF_DIR):
         self.path, self.conf_dir = Path(path), conf_dir
         self._conf_digest: str | None = None
-        self.entries: dict[str, dict] = {}
-        self.dirty = False
-        try:
-            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
+        self.pending: dict[str, dict] = {}
 
     def _key(self, overrides: list[str]) -> str:
         if self._conf_digest is None:
@@ -239,27 +411,28 @@ class ComposeCache:
                 for p in sorted(self.conf_dir.rglob("*.yaml"))
             }
             code = {
-                p.name: sha256_file(p) for p in sorted(Path(__file__).parent.glob("*.py"))
-            }  # schema, composition
+                p.name: sha256_file(p)
+                for p in [*sorted(Path(__file__).parent.glob("*.py")), Path(releases.__file__)]
+            }  # schema, composition, the release table versions are derived from
             self._conf_digest = digest([conf, code])
-        return digest([self._conf_digest, overrides])
+        return digest([self._conf_digest, overrides])[:32]
 
     def get(self, overrides: list[str]) -> Composed | None:
-        data = self.entries.get(self._key(overrides))
-        if data is None:
+        try:
+            data = json.loads((self.path / f"{self._key(overrides)}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
-        cfg = OmegaConf.create(data)  # validated when stored; typed values come from ``Composed.obj``
-        OmegaConf.set_readonly(cfg, True)
-        return Composed(cfg=cfg, target=str(cfg.target.name))
+        return Composed(data) if isinstance(data, dict) else None  # validated when stored
 
     def put(self, overrides: list[str], composed: Composed) -> None:
-        self.entries[self._key(overrides)] = composed.to_dict()
-        while len(self.entries) > self.MAX_ENTRIES:
-            self.entries.pop(next(iter(self.entries)))
-        self.dirty = True
+        self.pending[self._key(overrides)] = composed.to_dict()
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self.pending:
             return
-        write_text(self.path, json.dumps(self.entries))
-        self.dirty = False
+        for key, data in self.pending.items():
+            write_text(self.path / f"{key}.json", json.dumps(data))
+        self.pending.clear()
+        entries = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[: max(0, len(entries) - self.MAX_ENTRIES)]:
+            old.unlink(missing_ok=True)

@@ -29,6 +29,12 @@ class PrecisionName(_StrEnum):
     int8 = "int8"
 
 
+class Int8Route(_StrEnum):
+    auto = "auto"  # the release's default: implicit calibration cache while TensorRT has it
+    cache = "cache"  # int8-calib-file (implicit calibration)
+    qdq = "qdq"  # a Q/DQ ONNX (explicit quantization), built strongly typed where the release can
+
+
 class PreprocessMode(_StrEnum):
     caffe = "caffe"
     torch = "torch"
@@ -47,12 +53,15 @@ class EngineBuilderName(_StrEnum):
     trtexec = "trtexec"
     ssh = "ssh"
     deepstream = "deepstream"
+    tao_converter = "tao_converter"  # NVIDIA's tao-converter on a Jetson (TensorRT <= 8.6), over ssh
+    tao_deploy = "tao_deploy"  # TAO Deploy's multitask_classification gen_trt_engine
 
 
 class RunBackend(_StrEnum):
     auto = "auto"
     deepstream_app = "deepstream-app"
     pyds = "pyds"
+    servicemaker = "servicemaker"  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
     reference = "reference"
     triton = "triton"  # the reference runner's inference through a Triton server over gRPC (tritonclient)
 
@@ -113,7 +122,15 @@ class ValidationSet:
 @dataclass
 class ModelConfig:
     name: str = "multitask"
-    onnx: str = "???"
+    onnx: Optional[str] = "???"  # null when the model comes as model.etlt
+    etlt: Optional[str] = None  # a TAO .etlt (encrypted UFF or ONNX payload); needs its key, see below
+    # The .etlt key never travels as a config value (config.yaml would record it; model.key is refused):
+    # it is read from this environment variable, or from key_file when that is set.
+    key_env: str = "TAO2DS_MODEL_KEY"
+    key_file: Optional[str] = None
+    codec_python: Optional[str] = (
+        None  # a Python with nvidia-eff-tao-encryption; None: .venv-codec, 3.12, 3.10
+    )
     classmap: str = "???"
     spec: Optional[str] = None
     classifier_threshold: float = 0.5
@@ -140,12 +157,15 @@ class TargetConfig:
     platform: Platform = Platform.dgpu
     arch: str = "x86_64"
     gpu: GpuConfig = field(default_factory=GpuConfig)
+    # The DeepStream release; None: the newest release in tao2ds/deepstream/releases.py that runs
+    # this hardware (platform + gpu.compute_capability). The versions below are derived from the
+    # release table when None; one set by hand must have the table's major.minor.
+    deepstream: Optional[str] = None
     jetpack: Optional[str] = None
     l4t: Optional[str] = None
-    deepstream: str = "???"
-    tensorrt: str = "???"
-    cuda: str = "???"
-    python: str = "3.10"  # the device's system Python (the pyds app must run on it)
+    tensorrt: Optional[str] = None
+    cuda: Optional[str] = None
+    python: Optional[str] = None  # the device's system Python (the pyds / servicemaker app runs on it)
     max_batch_size: int = 32
     deepstream_root: str = "/opt/nvidia/deepstream/deepstream"
     host: Optional[str] = None
@@ -158,6 +178,7 @@ class TargetConfig:
 @dataclass
 class PrecisionConfig:
     name: PrecisionName = PrecisionName.fp16
+    int8_route: Int8Route = Int8Route.auto  # which INT8 model nvinfer builds (release table: int8_routes)
 
 
 @dataclass
@@ -259,6 +280,8 @@ class PipelineConfig:
 @dataclass
 class BuildConfig:
     dir: str = "build"
+    # a sweep with invalid combinations builds the valid ones only when this is true (consent)
+    skip_invalid: bool = False
 
 
 @dataclass
@@ -270,6 +293,29 @@ class CalibrationConfig:
     batches: Optional[int] = None  # None: every image, in whole batches
 
 
+class TaoDeployWhere(_StrEnum):
+    local = "local"  # multitask_classification on this machine's PATH
+    ssh = "ssh"  # on target.host, over the ssh path the ssh builder uses
+    docker = "docker"  # in NVIDIA's TAO Deploy container, the build folder mounted
+
+
+@dataclass
+class TaoConverterConfig:
+    """NVIDIA's tao-converter, run on the Jetson itself (tao-tools.md §2)."""
+
+    path: Optional[str] = None  # on the device; None: PATH, then ~/tao-converter
+
+
+@dataclass
+class TaoDeployConfig:
+    """TAO Deploy's ``multitask_classification gen_trt_engine`` (tao-tools.md §1.2)."""
+
+    where: TaoDeployWhere = TaoDeployWhere.local
+    command: str = "multitask_classification"
+    image: Optional[str] = None  # where=docker: the TAO Deploy container image (nvcr.io/nvidia/tao/...)
+    docker: str = "docker"  # where=docker: the docker client
+
+
 @dataclass
 class EngineConfig:
     builder: EngineBuilderName = EngineBuilderName.auto
@@ -279,6 +325,8 @@ class EngineConfig:
     timing_cache: bool = True
     scaling_compute_hw: int = 1  # 0 default, 1 GPU, 2 VIC (Jetson only)
     known_hosts: str = ".tao2ds/known_hosts"  # SSH host keys of the devices, pinned on first use
+    tao_converter: TaoConverterConfig = field(default_factory=TaoConverterConfig)
+    tao_deploy: TaoDeployConfig = field(default_factory=TaoDeployConfig)
 
 
 @dataclass
@@ -301,6 +349,32 @@ class CacheConfig:
     remote: Optional[str] = None
 
 
+class ProfileWhere(_StrEnum):
+    auto = "auto"
+    local = "local"
+    ssh = "ssh"
+
+
+@dataclass
+class ProfileConfig:
+    """`doit profile`: trtexec --loadEngine on the device (or here, when this GPU matches)."""
+
+    # auto: here when the local trtexec and GPU are the engine's, else on target.host over ssh
+    where: ProfileWhere = ProfileWhere.auto
+    warmup_ms: int = 200  # trtexec --warmUp
+    duration_s: int = 3  # trtexec --duration
+    iterations: int = 10  # trtexec --iterations (a floor: trtexec runs at least this many)
+    timeout_s: int = 600
+
+
+@dataclass
+class ReportConfig:
+    """`doit report`: one HTML page over every build folder under build.dir."""
+
+    baseline: Optional[str] = None  # the folder the config diffs compare against (default: the first)
+    histogram_layers: int = 4  # |x| histograms shown per calibration (input, then evenly spaced tensors)
+
+
 @dataclass
 class LogConfig:
     level: LogLevel = LogLevel.info  # info: decisions and progress; warning: quiet; debug: details
@@ -319,3 +393,5 @@ class RootConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    profile: ProfileConfig = field(default_factory=ProfileConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)

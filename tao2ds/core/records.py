@@ -33,8 +33,16 @@ from tao2ds.core import fileio
 CODE_KEY = "tao2ds code"
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(obj: Any) -> Any:
     """JSON-plain form of typed values: dataclasses, enums, paths, tuples, mappings."""
+    kind = type(obj)
+    if kind in _PLAIN_SCALARS:  # exact types first (enums subclass str/int): the common case, fast
+        return obj
+    if kind is dict:
+        return {str(k): plain(v) for k, v in obj.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, enum.Enum):
@@ -59,10 +67,13 @@ def digest(obj: Any) -> str:
 
 def flatten(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Dotted names for nested values: ``{"model": {"batch_size": 1}}`` → ``model.batch_size``."""
-    value = plain(obj)
+    yield from _flatten_plain(plain(obj), prefix)
+
+
+def _flatten_plain(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict) and value:
         for k, v in value.items():
-            yield from flatten(v, f"{prefix}{k}.")
+            yield from _flatten_plain(v, f"{prefix}{k}.")
     else:
         yield prefix.rstrip("."), value
 

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from tao2ds.core import log
 from tao2ds.core.errors import CapabilityError, ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream.codes import (
     Codec,
     Container,
@@ -20,6 +21,7 @@ from tao2ds.deepstream.codes import (
     sink_type_problem,
 )
 from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
+from tao2ds.deepstream.releases import check_known_keys
 from tao2ds.deepstream.sources import is_rtsp
 from tao2ds.deepstream.tracker import TRACKER_CONFIG_FILE
 
@@ -163,12 +165,15 @@ def sink_ports(sinks: Sequence[Mapping[str, Any]]) -> list[Optional[tuple[int, i
 
 
 def _source_group(
-    uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool
+    uri: str, src: Mapping[str, Any], gpu: int, mem: MemoryType, dgpu: bool, deepstream: str
 ) -> list[tuple[str, Any]]:
     rtsp = is_rtsp(uri)
+    kind = SourceType.RTSP if rtsp else SourceType.MULTI_URI
+    if releases.get(deepstream).source_types.get(kind.name.lower()) != int(kind):
+        raise ConfigError(f"DeepStream {deepstream} has no [source] type {int(kind)} ({kind.name.lower()})")
     return [
         ("enable", 1),
-        ("type", SourceType.RTSP if rtsp else SourceType.MULTI_URI),
+        ("type", kind),
         ("uri", uri),
         ("num-sources", None if rtsp else src["num_sources"]),
         ("latency", src["latency"] if rtsp else None),
@@ -242,7 +247,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
         ),
     ]
     for n, (uri, src) in enumerate(zip(i.source_uris, p["sources"])):
-        groups.append((f"source{n}", _source_group(uri, src, gpu, mem, dgpu)))
+        groups.append((f"source{n}", _source_group(uri, src, gpu, mem, dgpu, i.deepstream)))
     groups.append(
         (
             "streammux",
@@ -345,6 +350,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
     for n, sink in enumerate(p["sinks"]):
         groups.append((f"sink{n}", _sink_group(sink, i, mem, ports[n])))
     groups.append(("tests", [("file-loop", bool(p["file_loop"]))]))
+    check_known_keys(groups, i.deepstream, "deepstream-app")
     return groups
 
 

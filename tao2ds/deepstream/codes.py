@@ -17,6 +17,7 @@ from enum import IntEnum
 from typing import Optional
 
 from tao2ds.core.errors import CapabilityError
+from tao2ds.deepstream import releases
 
 
 def version_tuple(v: str) -> tuple[int, ...]:
@@ -134,23 +135,27 @@ _SINK_KINDS = {
     "display": SinkType.DISPLAY,
     "file": SinkType.FILE,
     "rtsp": SinkType.RTSP,
+    "overlay": SinkType.OVERLAY,
+    "drm": SinkType.DRM,
 }
 
 
 def sink_type_problem(kind: str, platform: str, deepstream: str) -> Optional[str]:
-    """Why ``kind`` has no sink code on this platform/release, or None."""
-    ds = version_tuple(deepstream)
-    if kind in _SINK_KINDS:
+    """Why ``kind`` has no sink code on this platform/release, or None (the release table's
+    ``sinks``: ``deepstream.releases``)."""
+    if kind not in _SINK_KINDS:
+        return f"unknown sink kind '{kind}'; valid kinds: fake, display, file, rtsp, overlay, drm"
+    release = releases.get_or_none(deepstream)
+    if release is not None and releases.sink_code(release, platform, kind) is not None:
         return None
+    where = [r.version for r in releases.RELEASES if releases.sink_code(r, platform, kind) is not None]
     if kind == "overlay":
-        if platform == "jetson" and ds <= (6, 0, 1):
-            return None
         return "nvoverlaysink (type 5) exists only on Jetson up to DeepStream 6.0.1; use kind=display"
     if kind == "drm":
-        if platform == "jetson" and ds >= (6, 1):
-            return None
         return "nvdrmvideosink (type 5) exists only on Jetson from DeepStream 6.1; use kind=display"
-    return f"unknown sink kind '{kind}'; valid kinds: fake, display, file, rtsp, overlay, drm"
+    if release is None:
+        return f"DeepStream {deepstream} is not in the release table"
+    return f"sink kind '{kind}' exists on {platform} with DeepStream {', '.join(where) or 'no release'}"
 
 
 def sink_type(kind: str, platform: str, deepstream: str) -> SinkType:
@@ -163,10 +168,6 @@ def sink_type(kind: str, platform: str, deepstream: str) -> SinkType:
             key="pipeline.sinks[].kind",
             value=kind,
         )
-    if kind == "overlay":
-        return SinkType.OVERLAY
-    if kind == "drm":
-        return SinkType.DRM
     return _SINK_KINDS[kind]
 
 

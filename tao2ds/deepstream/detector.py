@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
+from tao2ds.deepstream import releases as release_table
 from tao2ds.deepstream.codes import install_version, version_tuple
 from tao2ds.deepstream.keyfile import read_keyfile
 
@@ -42,10 +43,12 @@ MODEL_KEYS = ("onnx-file", "tlt-encoded-model", "model-file", "proto-file", "uff
 _VERSIONED = re.compile(r"^/opt/nvidia/deepstream/deepstream-(\d+\.\d+)(/|$)")
 _SAMPLE_DIR = "samples/models/Primary_Detector"
 # Primary_Detector model files per release (deepstream-parsers.md F3); only these releases are judged.
+# (the release table's primary_detector_model: {model file: releases that ship it})
 PRIMARY_DETECTOR_MODELS: Mapping[str, tuple[str, ...]] = {
-    "resnet10.caffemodel": ("6.0.1", "6.3"),
-    "resnet18_trafficcamnet.etlt": ("7.0",),
-    "resnet18_trafficcamnet_pruned.onnx": ("7.1",),
+    model: tuple(r.version for r in release_table.RELEASES if r.primary_detector_model == model)
+    for model in dict.fromkeys(
+        r.primary_detector_model for r in release_table.RELEASES if r.primary_detector_model
+    )
 }
 _JUDGED = {v for releases in PRIMARY_DETECTOR_MODELS.values() for v in releases}
 

@@ -9,7 +9,6 @@ anything that GKeyFile would misread is refused with a ConfigError naming the gr
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
@@ -46,6 +45,8 @@ def format_float(value: float) -> str:
     text = repr(value)
     if "e" not in text and "E" not in text:
         return text
+    from decimal import Decimal  # deferred: only when a config is written (start-up time)
+
     out = format(Decimal(text), "f")
     return out if "." in out else out + ".0"
 

@@ -3,11 +3,12 @@ back with GKeyFile the way nvinfer reads it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
+from tao2ds.deepstream import releases
 from tao2ds.deepstream.codes import (
     ModelColorFormat,
     NetworkMode,
@@ -29,14 +30,13 @@ def engine_file_name(
     return f"{onnx_name}_b{batch_size}_{device}_{precision}.engine"
 
 
-def int8_route(trt_version: str) -> str:
-    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization).
-
-    TensorRT 10.1 deprecated implicit calibration and 11 removed it; JetPack 6 / DeepStream 7.1
-    still ship 10.3, where nvinfer's int8-calib-file path works, so only 11+ takes the Q/DQ model.
-    """
-    major = int(str(trt_version).split(".")[0])
-    return "qdq" if major >= 11 else "cache"
+def int8_route(trt_version: str, deepstream: Optional[str] = None, requested: str = "auto") -> str:
+    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization), per the
+    release table (``releases.int8_route``): the cache while TensorRT has implicit INT8 (every
+    release up to 9.2 ships TensorRT 10.x, where nvinfer's int8-calib-file path works), the Q/DQ
+    model on TensorRT 11+ or when ``precision.int8_route=qdq`` and the release offers it."""
+    release = releases.get_or_none(deepstream) if deepstream else None
+    return releases.int8_route(release, trt_version, requested)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ class NvinferInputs:
     operate_on_gie_id: Optional[int] = None
     operate_on_class_ids: Sequence[int] = ()
     dla_core: Optional[int] = None
+    # route 1 for a TAO .etlt with a UFF payload (DeepStream <= 7.0): tlt-encoded-model instead of onnx-file
+    etlt_file: Optional[str] = None
+    uff_input_blob: Optional[str] = None
+    model_key: Optional[str] = field(default=None, repr=False)  # the .etlt key: written only as tlt-model-key
+    deepstream: Optional[str] = None  # the release the config is for: only keys it knows are written
+    strongly_typed: bool = False  # a Q/DQ model built strongly typed (releases.strongly_typed)
 
 
 def _code(enum, value: Any, key: str):
@@ -87,7 +93,7 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
         ("offsets", list(pp.offsets) or None),
         ("model-color-format", _code(ModelColorFormat, pp.model_color_format, "model-color-format")),
         ("labelfile-path", i.labels_file),
-        ("onnx-file", i.onnx_file),
+        *_model_entries(i),
         ("model-engine-file", i.engine_file),
         ("int8-calib-file", i.calib_file),
         ("infer-dims", list(pp.infer_dims)),
@@ -111,7 +117,38 @@ def nvinfer_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
         entries.insert(11, ("interval", i.interval))  # "Primary mode only"
     if i.dla_core is not None:
         entries += [("enable-dla", 1), ("use-dla-core", i.dla_core)]
+    if i.strongly_typed:
+        # "Corresponds to --stronglyTyped flag in trtexec" (DS 9.0/9.1 gstnvinfer_property_parser.h)
+        entries.append(("strongly-typed", 1))
+    if (
+        i.deepstream is not None
+        and mode is NetworkMode.BEST
+        and not releases.get(i.deepstream).network_mode_best
+    ):
+        raise ConfigError(
+            f"network-mode=3 (best) needs DeepStream 7.0 or newer, not {i.deepstream}", key="precision.name"
+        )
+    if i.deepstream is not None:
+        releases.check_known_keys([("property", entries)], i.deepstream, "nvinfer")
     return entries
+
+
+def _model_entries(i: NvinferInputs) -> list[tuple[str, Any]]:
+    """``onnx-file``, or for a UFF .etlt the route-1 keys NVIDIA's multi_task sample used up to DeepStream
+    7.0: ``tlt-encoded-model``, ``tlt-model-key``, ``uff-input-blob-name``, ``uff-input-order`` (0 = NCHW)
+    (NVIDIA-AI-IOT/deepstream_tao_apps configs/multi_task_tlt/pgie_multi_task_tlt_config.txt @release/tlt3.0
+    16405b1; keys in gstnvinfer_property_parser.h, DS 6.0.1–9.1; deepstream.md key table). infer-dims and
+    output-blob-names are written as for ONNX."""
+    if i.etlt_file is None:
+        return [("onnx-file", i.onnx_file)]
+    if not i.model_key or not i.uff_input_blob:
+        raise ConfigError("a UFF .etlt needs its key and its UFF input node name", key="model.etlt")
+    return [
+        ("tlt-encoded-model", i.etlt_file),
+        ("tlt-model-key", i.model_key),
+        ("uff-input-blob-name", i.uff_input_blob),
+        ("uff-input-order", 0),
+    ]
 
 
 def render_nvinfer_config(i: NvinferInputs, header: Sequence[str] = ()) -> str:
@@ -142,6 +179,13 @@ def read_nvinfer(path: Path) -> NvinferSettings:
         return getter(g, key) if key in kf.get_keys(g)[0] else default
 
     base = path.parent
+    if "tlt-encoded-model" in kf.get_keys(g)[0]:
+        raise ConfigError(
+            f"{path} builds from a UFF .etlt (tlt-encoded-model): the CPU reference runner and doit verify "
+            "need an ONNX graph, which a UFF .etlt does not have",
+            file=path,
+            hint="run it on the device (run.backend=deepstream-app); verify an ONNX export of the same model",
+        )
     labels_path = base / kf.get_string(g, "labelfile-path")
     if not labels_path.is_file():
         raise ConfigError(f"{path}: labelfile-path {labels_path} does not exist")

@@ -18,7 +18,7 @@ from tao2ds.core.report import reported
 from tao2ds.core.step import Step
 from tao2ds.doit_ext.step import code_digest, saved_record
 
-_NOT_STEPS = ("build", "launch", "verify", "bundle")
+_NOT_STEPS = ("build", "launch", "verify", "bundle", "profile", "report")
 
 
 def step_of(task) -> Step | None:

@@ -31,6 +31,7 @@ from tao2ds.engine.versions import (
     has_layer_info,
     has_mem_pool_size,
     has_skip_inference,
+    has_strongly_typed,
     implicit_precision_removed,
     parse_version,
 )
@@ -52,6 +53,11 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
         )
     if req.calib_cache is not None and req.precision != "int8":
         raise UnsupportedBuild("a calibration cache is only used with precision int8")
+    if req.strongly_typed and (not has_strongly_typed(v) or req.calib_cache is not None):
+        raise UnsupportedBuild(
+            f"a strongly typed build needs TensorRT 10.0 or newer (not {trt_version}) and a Q/DQ model, "
+            "not a calibration cache"
+        )
 
     argv = [
         trtexec,
@@ -65,7 +71,9 @@ def trtexec_argv(req: EngineRequest, trt_version: str, trtexec: str = "trtexec")
         if has_mem_pool_size(v)
         else f"--workspace={req.workspace_mib}",
     ]
-    if not implicit_precision_removed(v):
+    if req.strongly_typed:
+        argv.append("--stronglyTyped")  # precision comes from the Q/DQ model's types
+    elif not implicit_precision_removed(v):
         if req.precision == "fp16":
             argv.append("--fp16")
         elif req.precision == "int8":

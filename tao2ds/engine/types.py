@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -31,6 +31,13 @@ class EngineRequest:
     calib_cache: Path | None = None  # int8 implicit calibration; None with a Q/DQ onnx
     dla_core: int | None = None
     timing_cache: Path | None = None  # read if present, written back after the build
+    # TAO inputs (tao_converter / tao_deploy): what ``onnx`` holds, the UFF outputs to mark, the classmap
+    model_format: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff"
+    output_names: tuple[str, ...] = ()
+    classmap: Path | None = None
+    gpu_id: int = 0
+    key: str | None = field(default=None, repr=False)  # the .etlt key: never printed with the request
+    strongly_typed: bool = False  # a Q/DQ model built strongly typed (nvinfer strongly-typed=1)
 
     def shape(self, batch: int) -> tuple[int, int, int, int]:
         return (batch, *self.input_chw)

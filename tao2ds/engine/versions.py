@@ -52,6 +52,12 @@ def has_io_tensor_api(v: Version) -> bool:
     return v >= (8, 5, 0)
 
 
+def has_strongly_typed(v: Version) -> bool:
+    """trtexec ``--stronglyTyped`` / ``NetworkDefinitionCreationFlag.STRONGLY_TYPED`` from 10.0
+    (tensorrt-tools.md finding 19: sampleOptions.cpp v10.0.0 has it, 8.6.1 not)."""
+    return v >= (10, 0, 0)
+
+
 def needs_explicit_batch_flag(v: Version) -> bool:
     return v[0] < 10
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
+from tao2ds.artifacts.layout import source_onnx
 from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
 from tao2ds.core import fileio
 from tao2ds.core.errors import BuildError, ConfigError
@@ -24,14 +25,17 @@ def run_calibration(
     percentile: float,
     batch_size: int,
     out: Path,
+    histograms_out: Path,
 ) -> None:
-    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared)."""
+    """Per-tensor amax over ``images`` (whole batches, chosen when the step was declared), and the
+    |x| histograms it came from (coarsened, for the report; they do not change the amax)."""
     from tqdm import tqdm  # deferred: only while calibrating
 
     from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
 
     pp = load_preprocessing(preprocessing_json)
     chosen = list(images)
+    histograms: list[dict] = []
     passes = 1 if method == "max" else 2
     with tqdm(
         total=len(chosen) * passes,
@@ -48,6 +52,7 @@ def run_calibration(
                 method,
                 percentile=percentile,
                 progress=bar.update,
+                on_histogram=lambda name, h: histograms.append(coarse_histogram(name, h)),
             )
         except ValueError as e:
             raise BuildError(f"calibration failed: {e}") from None
@@ -63,6 +68,22 @@ def run_calibration(
             "amax": [[name, value] for name, value in amax.items()],  # a list: keeps input-first graph order
         },
     )
+    fileio.write_json(
+        histograms_out,
+        {"method": method, "bins": PLOT_BINS, "tensors": histograms},  # empty for method=max (no histograms)
+    )
+
+
+PLOT_BINS = 128  # the 2048 calibration bins summed in groups of 16: enough to see where the threshold cuts
+
+
+def coarse_histogram(name: str, h) -> dict:
+    counts = h.counts.reshape(PLOT_BINS, -1).sum(axis=1) if len(h.counts) % PLOT_BINS == 0 else h.counts
+    return {
+        "name": name,
+        "max": float(h.amax),  # the histogram covers [0, max]
+        "counts": [int(c) for c in counts],
+    }
 
 
 def load_amax(calibration_json: Path) -> dict[str, float]:
@@ -70,6 +91,7 @@ def load_amax(calibration_json: Path) -> dict[str, float]:
 
 
 def write_calibration_cache(calibration_json: Path, trt_version: str, out: Path) -> None:
+
     amax = load_amax(calibration_json)
     cache = CalibrationCache.from_amax(trt_version_number(trt_version), amax)
     fileio.write_text(out, cache.render())
@@ -108,17 +130,17 @@ def chosen_images(ctx) -> tuple[Path, ...]:
 
 
 def calibrate(ctx) -> Step:
-    c, cal, m = ctx.common, ctx.targets[0].obj.calibration, ctx.cfg.model
+    c, cal = ctx.common, ctx.cfg.calibration
     return Step(
         "calibrate",
-        "scales",
+        f"scales{ctx.tag}",
         run_calibration,
         inputs={
-            "onnx": Path(m.onnx),
+            "onnx": source_onnx(ctx.cfg, ctx.tag),
             "preprocessing_json": c.preprocessing_json,
             "images": chosen_images(ctx),
         },
-        outputs={"out": c.calibration_json},
+        outputs={"out": c.calibration_json, "histograms_out": c.calibration_histograms},
         params={"method": str(cal.method), "percentile": cal.percentile, "batch_size": cal.batch_size},
         config={k: f"calibration.{k}" for k in ("method", "percentile", "batch_size")},
         doc="calibration.json (per-tensor amax)",
@@ -129,9 +151,9 @@ def qdq(ctx) -> Step:
     c = ctx.common
     return Step(
         "qdq",
-        "qdq",
+        f"qdq{ctx.tag}",
         write_qdq,
-        inputs={"onnx": Path(ctx.cfg.model.onnx), "calibration_json": c.calibration_json},
+        inputs={"onnx": source_onnx(ctx.cfg, ctx.tag), "calibration_json": c.calibration_json},
         outputs={"out": c.qdq_onnx},
         doc="Q/DQ ONNX (explicit quantization)",
     )

@@ -16,10 +16,12 @@ from tao2ds.core import fileio, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
-from tao2ds.engine.builders.choose import choose_builder
+from tao2ds.deepstream import releases
+from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
 from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
 from tao2ds.engine.types import EngineRequest
+from tao2ds.model.etlt import resolve_key
 
 logger = log.get(__name__)
 
@@ -39,11 +41,24 @@ class EngineSpec:
     dla_core: Optional[int]
     timing_cache: Optional[Path]
     cache: Optional[tuple]
+    model_kind: str = "onnx"  # "onnx" | "etlt-onnx" | "etlt-uff" (artifacts.layout.model_kind)
+    tao: Optional[Mapping[str, Any]] = None  # engine.tao_converter / engine.tao_deploy settings
+    gpu_id: int = 0
+    # where the .etlt key comes from (names only: the key itself is read at build time)
+    key_env: Optional[str] = None
+    key_file: Optional[str] = None
+    strongly_typed: bool = False  # the Q/DQ model, built strongly typed (release table)
 
 
-def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
-    """The attributes choose_builder reads, from the resolved target config."""
+def target_view(
+    target: Mapping[str, Any], tao: Optional[Mapping[str, Any]] = None, gpu_id: int = 0
+) -> SimpleNamespace:
+    """The attributes choose_builder reads, from the resolved target config (and the TAO builders' settings)."""
+    tao = tao or {}
     return SimpleNamespace(
+        tao_converter_path=(tao.get("tao_converter") or {}).get("path"),
+        tao_deploy=tao.get("tao_deploy"),
+        gpu_id=gpu_id,
         host=target.get("host"),
         user=target.get("user"),
         port=target.get("port"),
@@ -56,8 +71,15 @@ def target_view(target: Mapping[str, Any]) -> SimpleNamespace:
 
 
 def chosen_builder(spec: EngineSpec):
-
-    return choose_builder(spec.builder, target_view(spec.target), known_hosts=Path(spec.known_hosts))
+    if spec.model_kind == "etlt-uff" and spec.builder == "auto":
+        return (
+            DeepStreamBuilder(),
+            "a UFF .etlt: nvinfer builds the engine from tlt-encoded-model at first start on the device "
+            "(or set engine.builder=tao_converter to build it there with tao-converter)",
+        )
+    return choose_builder(
+        spec.builder, target_view(spec.target, spec.tao, spec.gpu_id), known_hosts=Path(spec.known_hosts)
+    )
 
 
 def _probe(builder) -> Any:
@@ -110,8 +132,22 @@ class engine_current:
             return False  # the action runs, meets the same problem and reports it cleanly
 
 
+TAO_BUILDERS = ("tao_converter", "tao_deploy")
+
+
+def takes_etlt(spec: EngineSpec) -> bool:
+    """tao-converter and TAO Deploy decrypt the .etlt themselves: they get it (and the key), not the ONNX."""
+    return spec.builder in TAO_BUILDERS and spec.model_kind.startswith("etlt")
+
+
 def build_engine(
-    onnx: Path, model_json: Path, calib_cache: Optional[Path], engine: Path, sidecar: Path, spec: EngineSpec
+    onnx: Path,
+    model_json: Path,
+    calib_cache: Optional[Path],
+    engine: Path,
+    sidecar: Path,
+    spec: EngineSpec,
+    classmap: Optional[Path] = None,
 ) -> None:
     """Build (or restore from the cache) the engine when its key changed; write its sidecar."""
 
@@ -137,7 +173,13 @@ def build_engine(
         workspace_mib=spec.workspace_mib,
         calib_cache=calib_cache,
         dla_core=spec.dla_core,
-        timing_cache=spec.timing_cache,
+        timing_cache=None if spec.builder in TAO_BUILDERS else spec.timing_cache,
+        model_format=spec.model_kind if takes_etlt(spec) else "onnx",
+        output_names=tuple(o["name"] for o in info["outputs"]),
+        classmap=classmap,
+        gpu_id=spec.gpu_id,
+        key=resolve_key(spec.key_env or "", spec.key_file) if takes_etlt(spec) else None,
+        strongly_typed=spec.strongly_typed,
     )
     with _session(builder):
         result = builder.build(req)
@@ -177,6 +219,15 @@ def engine_spec(ctx, tb) -> EngineSpec:
         dla_core=cfg.engine.dla_core,
         timing_cache=L.timing_cache if cfg.engine.timing_cache else None,
         cache=ctx.cache,
+        model_kind=L.model_kind,
+        tao={
+            "tao_converter": tb.composed.to_dict()["engine"]["tao_converter"],
+            "tao_deploy": tb.composed.to_dict()["engine"]["tao_deploy"],
+        },
+        gpu_id=cfg.engine.gpu_id,
+        key_env=cfg.model.key_env if L.model_kind != "onnx" else None,
+        key_file=cfg.model.key_file if L.model_kind != "onnx" else None,
+        strongly_typed=releases.strongly_typed(releases.get(str(cfg.target.deepstream)), L.int8_route),
     )
 
 
@@ -211,7 +262,7 @@ def engine_note(ctx, tb) -> Optional[str]:
         )
     return (
         f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
-        f"{L.deployed_onnx.name} at first start on the device, into model-engine-file, and reuses it after"
+        f"{L.model_file.name} at first start on the device, into model-engine-file, and reuses it after"
     )
 
 
@@ -236,9 +287,10 @@ def engine(ctx, tb) -> Step:
         tb.name,
         build_engine,
         inputs={
-            "onnx": L.deployed_onnx,
+            "onnx": Path(tb.cfg.model.etlt) if takes_etlt(spec) else L.deployed_onnx,
             "model_json": ctx.common.model_json,
             "calib_cache": L.calibration_cache if L.int8_route == "cache" else None,
+            "classmap": Path(tb.cfg.model.classmap) if spec.builder == "tao_deploy" else None,
         },
         outputs={"engine": L.engine, "sidecar": L.engine_sidecar},
         params={"spec": spec},

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from tao2ds.artifacts import bundle as bundle_format
 from tao2ds.artifacts import layout
 from tao2ds.artifacts import lock as lock_format
 from tao2ds.artifacts import manifest as manifest_format
 from tao2ds.core import fileio, log, records
 from tao2ds.core.step import Step
+from tao2ds.deepstream import releases
 from tao2ds.steps import calibration, configs, engine, model, triton
 
 logger = log.get(__name__)
@@ -80,7 +80,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     """Every file of the target folder the build writes before the manifest."""
     L = tb.layout
     det = configs.detector(ctx, tb)
-    cal = [L.calibration_cache, L.qdq_onnx] if ctx.int8 else []
+    cal = [L.calibration_cache, L.qdq_onnx] if tb.int8 else []
     classifier = (
         [L.nvinferserver_config, *triton.repo(ctx, tb).output_files()]
         if triton.enabled(tb)
@@ -89,7 +89,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),
-        L.onnx,
+        L.etlt if L.uff else L.onnx,
         L.labels,
         *classifier,
         L.app_config,
@@ -102,11 +102,12 @@ def artifact_files(ctx, tb) -> list[Path]:
 def source_files(ctx, tb) -> list[Path]:
     """The user's inputs the build read: model, classmap, spec, detector, media, calibration images."""
     m = tb.cfg.model
-    files = [Path(m.onnx), Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
+    model_file = Path(m.etlt) if getattr(m, "etlt", None) else Path(m.onnx)
+    files = [model_file, Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
-    return files + configs.local_media(tb) + list(calibration.chosen_images(ctx))
+    return files + configs.local_media(tb) + (list(calibration.chosen_images(ctx)) if tb.int8 else [])
 
 
 def manifest(ctx, tb) -> Step:
@@ -115,7 +116,10 @@ def manifest(ctx, tb) -> Step:
     builds = engine.builds_engine(ctx, tb)
     rel = lambda p: Path(os.path.relpath(p, L.root)).as_posix()  # noqa: E731
     names = {
-        "onnx": rel(L.onnx),
+        "onnx": None if L.uff else rel(L.onnx),
+        "etlt": rel(L.etlt)
+        if L.uff
+        else None,  # a UFF .etlt: tlt-encoded-model (its key is in nvinfer_config)
         "labels": rel(L.labels),
         "nvinfer_config": None if L.nvinferserver else rel(L.nvinfer_config),
         "app_config": rel(L.app_config),
@@ -132,7 +136,7 @@ def manifest(ctx, tb) -> Step:
             "triton_model_file": rel(L.triton_model_file(builds)),
         }
     m = ManifestParams(
-        target=tb.name,
+        target=tb.composed.target,
         precision=L.precision,
         int8_route=L.int8_route,
         artifact_names=names,
@@ -186,10 +190,14 @@ def check_lock(ctx, tb) -> Step:
     )
 
 
-def bundle(ctx, tb, pyds_app: Path) -> Step:
+def bundle(ctx, tb, pyds_app: Path, servicemaker_app: Optional[Path] = None) -> Step:
+    """The bundle ships the Python app(s) the target's release can run (release table: pyds
+    wheels up to 8.0, PyServiceMaker from 8.0)."""
     L, cfg = tb.layout, tb.cfg
+    release = releases.get(str(cfg.target.deepstream))
     recipe = {
         "onnx": L.deployed_onnx.name,
+        "model_format": L.model_kind,
         "engine": L.engine.name,
         "precision": L.precision,
         "batch_size": cfg.model.batch_size,
@@ -197,6 +205,7 @@ def bundle(ctx, tb, pyds_app: Path) -> Step:
         "calib_cache": L.calibration_cache.name if L.int8_route == "cache" else None,
         "dla_core": cfg.engine.dla_core,
         "trt_version": str(cfg.target.tensorrt),
+        "strongly_typed": releases.strongly_typed(release, L.int8_route),
     }
     out = L.root.parent / f"{tb.name}.tar.gz"
     return Step(
@@ -207,7 +216,8 @@ def bundle(ctx, tb, pyds_app: Path) -> Step:
             "manifest": L.manifest,
             "lock": L.lock,
             "model_json": ctx.common.model_json,
-            "pyds_app": pyds_app,
+            "pyds_app": pyds_app if release.pyds_available else None,
+            "servicemaker_app": servicemaker_app if release.pyservicemaker else None,
             "artifacts": (*artifact_files(ctx, tb), L.resolved_config),
         },
         outputs={"out": out},
@@ -221,10 +231,16 @@ def _bundle(
     manifest: Path,
     lock: Path,
     model_json: Path,
-    pyds_app: Path,
+    pyds_app: Optional[Path],
+    servicemaker_app: Optional[Path],
     artifacts: Sequence[Path],
     out: Path,
     recipe: dict,
 ) -> None:
     """``artifacts`` are what the bundle packs (the manifest's outputs), declared as inputs."""
-    bundle_format.write_bundle(manifest, lock, model_json, out, recipe, {"pyds_app.py": pyds_app})
+    from tao2ds.artifacts import bundle as bundle_format  # deferred: tarfile only when bundling (start-up)
+
+    apps = {"pyds_app.py": pyds_app, "servicemaker_app.py": servicemaker_app}
+    bundle_format.write_bundle(
+        manifest, lock, model_json, out, recipe, {k: v for k, v in apps.items() if v is not None}
+    )

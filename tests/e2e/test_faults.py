@@ -33,7 +33,7 @@ class Project:
         self.dir = tmp / name
         self.dir.mkdir(parents=True, exist_ok=True)
         self.build = self.dir / "build"
-        self.device = make_device(tmp / "device", trt="10.3.0")
+        self.device = make_device(tmp / "device", trt="10.16.0.72")  # x86_dgpu's default release (9.2)
 
     def env(self) -> dict[str, str]:
         return dict(

@@ -133,7 +133,7 @@ def test_engine_goes_into_the_repository_as_model_plan(tmp_path, monkeypatch):
     platform tensorrt_plan; gRPC mode says the server must run the same TensorRT."""
     from tests.fakes.device import make_device
 
-    dev = make_device(tmp_path / "dev", trt="10.3.0")
+    dev = make_device(tmp_path / "dev", trt="10.16.0.72")  # x86_dgpu's default release
     monkeypatch.setenv("PATH", f"{dev.bin}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("TAO2DS_PROBE_ROOT", str(dev.sysroot))
     run = DoitRun(tmp_path / "run")
@@ -152,5 +152,5 @@ def test_engine_goes_into_the_repository_as_model_plan(tmp_path, monkeypatch):
     assert not (d / "triton/multitask_sample/1/model.onnx").exists()
     c = parse_model_config((d / "triton/multitask_sample/config.pbtxt").read_text())
     assert c.platform == "tensorrt_plan"
-    assert "TensorRT 10.3.0" in proc.stderr and "10.1.2.3:8001" in proc.stderr  # said so
+    assert "TensorRT 10.16.0.72" in proc.stderr and "10.1.2.3:8001" in proc.stderr  # said so
     assert "must run that same TensorRT" in proc.stderr

@@ -14,6 +14,8 @@ from typing import Any, Callable, Protocol
 
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.engine.builders.ssh import SshBuilder
+from tao2ds.engine.builders.tao_converter import TaoConverterBuilder
+from tao2ds.engine.builders.tao_deploy import TaoDeployBuilder, TaoDeploySshBuilder
 from tao2ds.engine.builders.tensorrt import TensorRTBuilder
 from tao2ds.engine.builders.trtexec import TrtexecBuilder, find_trtexec
 from tao2ds.engine.compat import check_builder_matches_target, mismatches
@@ -28,7 +30,7 @@ __all__ = [
     "choose_builder",
 ]
 
-BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream")
+BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream", "tao_converter", "tao_deploy")
 
 
 class Builder(Protocol):
@@ -71,11 +73,11 @@ def _describe(env: BuilderEnv) -> str:
     return f"TensorRT {env.trt_version}, {env.gpu_name or 'unknown GPU'} (compute {env.compute_capability or '?'})"
 
 
-def _ssh_builder(target: Any, known_hosts: Path) -> SshBuilder:
-    kwargs = {}
+def _ssh_builder(target: Any, known_hosts: Path, cls: type = SshBuilder, **extra: Any) -> SshBuilder:
+    kwargs = dict(extra)
     if getattr(target, "remote_dir", None):
         kwargs["remote_dir"] = target.remote_dir
-    return SshBuilder(
+    return cls(
         host=target.host,
         user=target.user,
         port=target.port,
@@ -124,6 +126,35 @@ def choose_builder(
                 "engine.builder=ssh needs target.host (and usually target.user / target.ssh_key)"
             )
         return _ssh_builder(target, known_hosts), f"Building on {target.host} over ssh as requested."
+    if requested == "tao_converter":
+        if not getattr(target, "host", None):
+            raise Tao2dsError(
+                "engine.builder=tao_converter runs on the Jetson over ssh and needs target.host"
+            )
+        conv = getattr(target, "tao_converter_path", None)
+        return (
+            _ssh_builder(target, known_hosts, TaoConverterBuilder, converter=conv),
+            f"Building on {target.host} with tao-converter over ssh, as requested.",
+        )
+    if requested == "tao_deploy":
+        td = dict(getattr(target, "tao_deploy", None) or {})
+        where = str(td.get("where") or "local")
+        command = td.get("command") or "multitask_classification"
+        if where == "ssh":
+            if not getattr(target, "host", None):
+                raise Tao2dsError("engine.tao_deploy.where=ssh needs target.host")
+            return (
+                _ssh_builder(target, known_hosts, TaoDeploySshBuilder, command=command),
+                f"Building with TAO Deploy on {target.host} over ssh, as requested.",
+            )
+        builder = TaoDeployBuilder(
+            where,
+            command,
+            td.get("image"),
+            td.get("docker") or "docker",
+            int(getattr(target, "gpu_id", 0) or 0),
+        )
+        return builder, f"Building with TAO Deploy {builder.place}, as requested."
     if requested == "deepstream":
         return (
             DeepStreamBuilder(),

@@ -144,7 +144,7 @@ class SshBuilder:
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
         d = sh_path(self.remote_dir)
         script = f"mkdir -p {d} && cd {d} && echo '{_WORKDIR_MARK}' && pwd\n" + probe_script(
-            probe_commands(self.trtexec)
+            self._probe_commands()
         )
         proc = self._run(ssh_argv(self._target(), "sh -c " + sh_command([script])), "probing the device")
         _, _, rest = proc.stdout.partition(_WORKDIR_MARK + "\n")
@@ -155,11 +155,18 @@ class SshBuilder:
         workdir, _, probe_out = rest.partition("\n")
         outputs = parse_probe_output(probe_out)
         try:
-            env = env_from_outputs(outputs)
+            env = self._env_from(outputs)
         except ProbeError as e:
             raise ProbeError(f"{self._target().destination}: {e}") from None
         self._workdir, self._trtexec_path, self._env = workdir.strip(), outputs["trtexec_path"], env
         return env
+
+    def _probe_commands(self) -> list[tuple[str, str]]:
+        """What the one probing round trip asks (subclasses add their tool's location)."""
+        return probe_commands(self.trtexec)
+
+    def _env_from(self, outputs: dict[str, str]) -> BuilderEnv:
+        return env_from_outputs(outputs)
 
     def build(self, req: EngineRequest) -> EngineResult:
         check_inputs(req)

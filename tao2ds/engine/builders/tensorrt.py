@@ -20,6 +20,7 @@ from tao2ds.engine.versions import (
     check_precision_supported,
     has_io_tensor_api,
     has_mem_pool_size,
+    has_strongly_typed,
     needs_explicit_batch_flag,
     parse_version,
 )
@@ -174,6 +175,12 @@ class TensorRTBuilder:
         flags = (
             1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH) if needs_explicit_batch_flag(v) else 0
         )
+        if req.strongly_typed:
+            if not has_strongly_typed(v) or req.calib_cache is not None:
+                raise EngineBuildError(
+                    f"a strongly typed build needs TensorRT 10.0 or newer (not {env.trt_version}) and a Q/DQ model"
+                )
+            flags |= 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
         network = builder.create_network(flags)
         config = builder.create_builder_config()
         parser = _parse_onnx(trt, network, logger, req.onnx.read_bytes(), str(req.onnx))  # noqa: F841 (keeps weights alive)
@@ -191,9 +198,9 @@ class TensorRTBuilder:
         config.add_optimization_profile(profile)
 
         calibrator = None
-        if req.precision in ("fp16", "int8"):
+        if req.precision in ("fp16", "int8") and not req.strongly_typed:
             config.set_flag(trt.BuilderFlag.FP16)
-        if req.precision == "int8":
+        if req.precision == "int8" and not req.strongly_typed:
             config.set_flag(trt.BuilderFlag.INT8)
             if req.calib_cache is not None:
                 calibrator = make_cache_only_calibrator(trt, req.calib_cache.read_bytes(), req.batch_size)

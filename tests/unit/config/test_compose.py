@@ -14,13 +14,19 @@ def test_defaults_compose_to_x86_fp16_sample():
 @pytest.mark.parametrize(
     "override,expect",
     [
-        ("target=jetson_nan", "valid choices: jetson_nano, jetson_orin, jetson_xavier, x86_dgpu"),
+        (
+            "target=jetson_nan",
+            "valid choices: jetson_nano, jetson_orin, jetson_thor, jetson_xavier, x86_blackwell, x86_dgpu",
+        ),
         ("precision=int4", "valid choices: fp16, fp32, int8"),
         ("pipeline=detect", "valid choices: classify_frames, detect_classify"),
         ("model.threshold=0.3", "unknown config key 'model.threshold'"),
         ("+model.foo=1", "unknown config key 'model.foo'"),
         ("model.batch_size=many", "invalid value for 'model.batch_size'"),
-        ("engine.builder=docker", "expected one of [auto, tensorrt, trtexec, ssh, deepstream]"),
+        (
+            "engine.builder=docker",
+            "expected one of [auto, tensorrt, trtexec, ssh, deepstream, tao_converter, tao_deploy]",
+        ),
         ("pipeline.sinks.0.kind=tv", "pipeline.sinks[0].kind"),
     ],
 )
@@ -53,7 +59,14 @@ def test_targets_split():
         ["jetson_nano", "x86_dgpu"],
         ["precision=fp16"],
     )
-    assert split_targets(["targets=all"])[0] == ["jetson_nano", "jetson_orin", "jetson_xavier", "x86_dgpu"]
+    assert split_targets(["targets=all"])[0] == [
+        "jetson_nano",
+        "jetson_orin",
+        "jetson_thor",
+        "jetson_xavier",
+        "x86_blackwell",
+        "x86_dgpu",
+    ]
     with pytest.raises(ConfigError, match="not both"):
         split_targets(["targets=jetson_nano", "target=x86_dgpu"])
 
@@ -67,7 +80,7 @@ def test_target_records_versions():
         t.tensorrt,
         t.gpu.dla_cores,
         t.jetpack,
-    ) == ("jetson", "7.2", "6.3", "8.5.2", 2, "5.1.2")
+    ) == ("jetson", "7.2", "6.3", "8.5.2.2", 2, "5.1.2")  # derived from the release table
 
 
 def test_yaml_files_only_choose_options():
@@ -115,4 +128,4 @@ def test_composed_sections_come_from_the_schema():
         "triton_timeout_s": 10.0,
     }
     assert d["verify"] == {"min_accuracy": 0.95} and d["cache"] == {"dir": ".tao2ds-cache", "remote": None}
-    assert d["build"] == {"dir": "build"}
+    assert d["build"] == {"dir": "build", "skip_invalid": False}
