@@ -522,6 +522,16 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
                     hint="use pipeline.infer_plugin=nvinfer, or a target with DeepStream 6.0 or later",
                 )
             )
+        if etlt_kind(cfg) == "uff":
+            out.append(
+                Problem(
+                    "pipeline.infer_plugin",
+                    "nvinferserver",
+                    f"pipeline.infer_plugin=nvinferserver with model.etlt={cfg.model.etlt}, a UFF model: tao2ds "
+                    "writes Triton's config.pbtxt from an ONNX graph, and Triton cannot load a .etlt",
+                    hint="re-export the model as ONNX (TAO 5), or use pipeline.infer_plugin=nvinfer",
+                )
+            )
         why = model_name_problem(str(cfg.model.name))
         if why:
             out.append(Problem("model.name", str(cfg.model.name), f"model.name={cfg.model.name}: {why}"))

@@ -48,3 +48,17 @@ def test_every_target_takes_nvinferserver(target):
         "run.backend=triton",
         "run.triton_url='[::1]:8001'",  # Hydra: brackets need quotes
     )
+
+
+def test_uff_etlt_refused(tmp_path):
+    from tests.etlt_factory import make_header_only_etlt
+
+    uff = make_header_only_etlt(tmp_path / "abc.etlt", "input_1")
+    with pytest.raises(CapabilityError) as e:
+        check(
+            "target=jetson_nano",
+            "model.onnx=null",
+            f"model.etlt={uff}",
+            "pipeline.infer_plugin=nvinferserver",
+        )
+    assert "a UFF model" in str(e.value) and "re-export the model as ONNX" in str(e.value)
