@@ -21,7 +21,7 @@ for _name, _creator in list(globals().items()):
 
 DOIT_CONFIG = {
     "default_tasks": ["build"],
-    "backend": "sqlite3",  # dbm falls back to dbm.dumb here, which corrupts under -n
+    "backend": "sqlite3-tao2ds",  # sqlite3 (dbm falls back to dbm.dumb, which corrupts under -n) that survives a corrupt file (tao2ds.doit_ext.db)
     "dep_file": ".doit.db",
     "verbosity": 1,
     "reporter": JournaledReporter,  # all-or-nothing runs: a failed run leaves the build as it was

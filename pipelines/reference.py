@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.artifacts.results import ResultWriter, format_summary, frame_record
 from tao2ds.core import fileio
-from tao2ds.core.errors import Tao2dsError
+from tao2ds.core.errors import InputError, Tao2dsError
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import NvinferSettings, read_nvinfer
 from tao2ds.deepstream.nvinferserver import read_nvinferserver
@@ -134,10 +134,15 @@ def load_detections(path: Path) -> dict[tuple[int, int], list[dict]]:
     """{"frames": [{"source": 0, "frame": 3, "objects": [{"bbox": [l, t, w, h], "class_id": 0, "id": 1}]}]}
     with boxes in streammux coordinates, standing in for the primary detector's output."""
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(fileio.read_text(path))  # not UTF-8: an InputError naming line and byte
         return {(f.get("source", 0), f["frame"]): list(f["objects"]) for f in data["frames"]}
-    except (OSError, KeyError, TypeError, json.JSONDecodeError) as e:
-        raise Tao2dsError(f"detections file {path}: {e}; expected {load_detections.__doc__}") from None
+    except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError, RecursionError) as e:
+        raise InputError(
+            f"detections file {path} (pipeline.detector.detections): {type(e).__name__}: {e}; "
+            f"expected {load_detections.__doc__}",
+            key="pipeline.detector.detections",
+            file=path,
+        ) from None
 
 
 def _crop(rgb, bbox):

@@ -5,12 +5,14 @@ read back from the generated config, labels from the generated labels file. A wr
 format, wrong offsets or swapped label lines therefore show up as lost accuracy.
 
     python -m pipelines.verify build/x86_dgpu --csv labels.csv --images DIR [--min-accuracy 0.95]
+    python -m pipelines.verify build/x86_dgpu --spec spec.txt    # its dataset_config val set
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -18,26 +20,91 @@ from typing import Any, Mapping, Optional
 from pipelines.reference import make_classifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
-from tao2ds.core.errors import Tao2dsError, VerifyFailed
+from tao2ds.core.errors import ConfigError, InputError, Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.model.imageset import load_rgb
+from tao2ds.model.labels import load_classmap
 from tao2ds.model.preprocess import preprocess_frame
+from tao2ds.model.tao_spec import load_spec
 
 
-def read_validation_csv(path: Path, tasks: list[str]) -> list[dict[str, str]]:
+def validation_set(
+    csv_path: Optional[str | Path], images: Optional[str | Path], spec: Optional[str | Path]
+) -> tuple[Path, Path, str]:
+    """(CSV, image folder, where they came from): model.validation, else the training spec's
+    ``dataset_config.val_csv_path`` + ``image_directory_path`` (what TAO's own evaluate reads)."""
+    if csv_path or images:
+        if not (csv_path and images):
+            missing = "model.validation.images" if csv_path else "model.validation.csv"
+            raise ConfigError(f"model.validation needs both csv and images; set {missing}", key=missing)
+        return Path(csv_path), Path(images), "model.validation"
+    named = load_spec(spec).validation_set() if spec else None
+    if named is None:
+        raise ConfigError(
+            "verify needs a labelled validation set: set model.validation.csv=<TAO multitask CSV> and "
+            "model.validation.images=<folder>, or give a model.spec whose dataset_config names "
+            "val_csv_path and image_directory_path",
+            key="model.validation",
+        )
+    csv_file, folder = named
+    if not csv_file.is_file() or not folder.is_dir():
+        raise InputError(
+            f"model.validation is unset and the training spec {spec} names dataset_config.val_csv_path="
+            f"{csv_file} and image_directory_path={folder}, which are not both here",
+            key="model.validation",
+            file=csv_file if not csv_file.is_file() else folder,
+            hint="set model.validation.csv=... model.validation.images=... (relative paths in a spec are "
+            "taken relative to the spec's folder)",
+        )
+    return csv_file, folder, f"training spec {spec} (dataset_config)"
+
+
+def read_validation_csv(
+    path: Path, tasks: list[str], classes: Optional[list[list[str]]] = None
+) -> list[dict[str, str]]:
+    """TAO's multitask CSV (fname, then one column per task); with ``classes`` (per task, as the
+    labels file has them), a class the model does not know is an error naming the line."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(io.StringIO(fileio.read_text(path), newline="")))
     except FileNotFoundError:
-        raise Tao2dsError(f"validation CSV not found: {path} (model.validation.csv)") from None
+        raise InputError(
+            f"validation CSV not found: {path} (model.validation.csv)", key="model.validation.csv", file=path
+        ) from None
+    except csv.Error as e:
+        raise InputError(f"{path}: not a readable CSV ({e})", file=path) from None
     if not rows:
-        raise Tao2dsError(f"{path}: no rows")
+        raise InputError(f"{path}: no rows", file=path)
     missing = [c for c in ["fname", *tasks] if c not in rows[0]]
     if missing:
-        raise Tao2dsError(
-            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task"
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; TAO's multitask CSV is fname, then one column per task",
+            file=path,
         )
+    for n, row in enumerate(rows, 2):  # line 1 is the header
+        for task, known in zip(tasks, classes or []):
+            if row[task] not in known:
+                raise InputError(
+                    f"{path}:{n}: {task}={row[task]!r} is not a class of the model's task {task} "
+                    f"(classes: {', '.join(known)})",
+                    file=path,
+                    value=row[task],
+                    hint="the CSV must use the class names of the classmap the build was made from",
+                )
     return rows
+
+
+def _known_classes(
+    tasks: list[str], label_lines: list[list[str]], config: Optional[Mapping]
+) -> list[list[str]]:
+    """Each task's classes as the classmap the build was made from names them (not the labels
+    file: a build whose label lines are swapped must show up as lost accuracy, not as a bad CSV).
+    Without the config (the command line), every name in the labels file."""
+    path = ((config or {}).get("model") or {}).get("classmap")
+    if path:
+        classmap = load_classmap(path)
+        return [classmap.get(t, []) for t in tasks]
+    every = sorted({name for line in label_lines for name in line})
+    return [every for _ in tasks]
 
 
 def evaluate(
@@ -50,23 +117,24 @@ def evaluate(
     triton_url: Optional[str] = None,
     triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
+    """``backend``: "reference" (ONNX Runtime here) or "triton" (the Triton server at ``triton_url``)."""
     manifest = check_fresh(build_dir, config)
     app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
     tasks = manifest["label_tasks"]
     clf = make_classifier(build_dir, manifest, backend, triton_url, triton_timeout_s, onnx)
     try:
-        return _evaluate(clf, app, tasks, csv_path, images, backend, onnx)
+        return _evaluate(clf, app, tasks, csv_path, images, config, backend, onnx)
     finally:
         getattr(clf, "close", lambda: None)()  # a Triton client (and a server started for this run)
 
 
 def _evaluate(
-    clf, app, tasks, csv_path: Path, images: Path, backend: str, onnx: Optional[Path]
+    clf, app, tasks, csv_path: Path, images: Path, config, backend: str, onnx: Optional[Path]
 ) -> dict[str, Any]:
     import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
     settings = clf.settings
-    rows = read_validation_csv(csv_path, tasks)
+    rows = read_validation_csv(csv_path, tasks, _known_classes(tasks, settings.labels, config))
     correct = {t: 0 for t in tasks}
     classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
     # per task: rows = the CSV's class, columns = the predicted class, then "none" (nothing passed the threshold)
@@ -103,18 +171,37 @@ def _evaluate(
 
 def verify(
     build_dir: Path,
-    csv_path: Path,
-    images: Path,
+    csv_path: Optional[Path],
+    images: Optional[Path],
     min_accuracy: float,
     config: Optional[Mapping] = None,
+    spec: Optional[Path] = None,
     backend: str = "reference",
     triton_url: Optional[str] = None,
     triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
     """``backend``: "reference" (ONNX Runtime here) or "triton" (the model as the Triton server at
     ``triton_url`` serves it; the Q/DQ comparison is a reference-backend check and is skipped)."""
+    for key, value in (("model.validation.csv", csv_path), ("model.validation.images", images)):
+        if value is None:
+            raise ConfigError(
+                f"{key} is not set: doit verify needs a labelled validation set "
+                "(model.validation.csv: TAO's multitask CSV; model.validation.images: its image folder)",
+                key=key,
+            )
+    assert csv_path is not None and images is not None
+    if not images.is_dir():
+        raise InputError(
+            f"model.validation.images={images}: not a directory", key="model.validation.images", file=images
+        )
     manifest = check_fresh(build_dir, config)
-    report = {"target": manifest["target"], "min_accuracy": min_accuracy, "backend": backend}
+    csv_path, images, source = validation_set(csv_path, images, spec)
+    report = {
+        "target": manifest["target"],
+        "min_accuracy": min_accuracy,
+        "validation": {"csv": str(csv_path), "images": str(images), "source": source},
+        "backend": backend,
+    }
     fp32 = evaluate(
         build_dir,
         csv_path,
@@ -152,6 +239,8 @@ def format_report(r: Mapping[str, Any]) -> str:
     lines = [
         f"verify {r['target']}: {r['onnx']['images']} labelled images{via}, floor {r['min_accuracy']:.0%}"
     ]
+    if r.get("validation", {}).get("source", "model.validation") != "model.validation":
+        lines.append(f"  validation set from the {r['validation']['source']}")
     for t, a in r["onnx"]["accuracy"].items():
         line = f"  {t:<14} {a:7.2%}"
         if "qdq" in r:
@@ -163,12 +252,15 @@ def format_report(r: Mapping[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build_dir", type=Path)
-    ap.add_argument("--csv", type=Path, required=True)
-    ap.add_argument("--images", type=Path, required=True)
+    ap.add_argument("--csv", type=Path)
+    ap.add_argument("--images", type=Path)
+    ap.add_argument(
+        "--spec", type=Path, help="training spec naming the validation set (without --csv/--images)"
+    )
     ap.add_argument("--min-accuracy", type=float, default=0.95)
     a = ap.parse_args(argv)
     try:
-        verify(a.build_dir, a.csv, a.images, a.min_accuracy)
+        verify(a.build_dir, a.csv, a.images, a.min_accuracy, spec=a.spec)
     except Tao2dsError as e:
         print(f"tao2ds: error: {e}", file=sys.stderr)
         return 1

@@ -49,10 +49,11 @@ def task_verify():
                     [verify],
                     {
                         "build_dir": tb.layout.root,
-                        "csv_path": Path(v.csv or ""),
-                        "images": Path(v.images or ""),
+                        "csv_path": Path(v.csv) if v.csv else None,
+                        "images": Path(v.images) if v.images else None,
                         "min_accuracy": tb.cfg.verify.min_accuracy,
                         "config": tb.composed.build_config(),
+                        "spec": Path(tb.cfg.model.spec) if tb.cfg.model.spec else None,
                         # run.backend=triton: through the Triton server, as nvinferserver's gRPC mode
                         "backend": "triton" if str(tb.cfg.run.backend) == "triton" else "reference",
                         "triton_url": tb.cfg.run.triton_url,

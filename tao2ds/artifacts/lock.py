@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional
 from tao2ds import __version__
 from tao2ds.artifacts.manifest import MANIFEST
 from tao2ds.core import fileio, log, records
-from tao2ds.core.errors import LockMismatch
+from tao2ds.core.errors import InputError, LockMismatch
 
 logger = log.get(__name__)
 LOCK_VERSION = 1
@@ -82,9 +82,18 @@ def read_lock(path: str | Path) -> dict[str, Any]:
     try:
         lock = fileio.read_json(path)
     except FileNotFoundError:
-        raise LockMismatch(f"lock file not found: {path}") from None
-    except ValueError as e:
-        raise LockMismatch(f"{path}: not a lock file ({e})") from None
+        raise InputError(f"lock file not found: {path}", key="lock", file=path) from None
+    except (ValueError, InputError) as e:
+        raise InputError(f"{path}: not a lock file ({e})", key="lock", file=path) from None
+    if (
+        not isinstance(lock, dict)
+        or not {"lock_version", "inputs", "outputs", "tools", "config"} <= lock.keys()
+    ):
+        raise InputError(
+            f"{path}: not a lock file (it needs lock_version, inputs, outputs, tools and config)",
+            key="lock",
+            file=path,
+        )
     if lock.get("lock_version") != LOCK_VERSION:
         raise LockMismatch(f"{path}: lock_version {lock.get('lock_version')} is not {LOCK_VERSION}")
     return lock

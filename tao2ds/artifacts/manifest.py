@@ -48,7 +48,9 @@ def build_manifest(
     config: Mapping[str, Any],
     inputs: Mapping[str, str],
     outputs: Mapping[str, str],
+    calibration: Optional[Mapping[str, Any]] = None,
 ) -> dict[str, Any]:
+    """``calibration``: where the INT8 scales came from (tao2ds, TAO export, TAO Deploy), for int8."""
     return {
         "tao2ds_version": __version__,
         "target": target,
@@ -61,6 +63,7 @@ def build_manifest(
         "label_order_source": order_source,
         "output_order": list(order),
         "preprocessing": dict(preprocessing),
+        **({"calibration": dict(calibration)} if calibration is not None else {}),
         "config": dict(config),
         "inputs": dict(inputs),
         "outputs": dict(outputs),

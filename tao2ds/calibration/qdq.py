@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,20 +47,35 @@ def _default_opset(model: onnx.ModelProto) -> int:
     return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
 
 
+def _nodes_touching(model: onnx.ModelProto, tensors: Collection[str]) -> list[str]:
+    """Names of the nodes that read or write any of ``tensors`` (unnamed nodes get a name first)."""
+    wanted, names = set(tensors), []
+    for i, node in enumerate(model.graph.node):
+        if wanted.intersection(node.input) or wanted.intersection(node.output):
+            if not node.name:
+                node.name = f"tao2ds_node_{i}"
+            names.append(node.name)
+    return names
+
+
 def quantize_qdq(
     model: onnx.ModelProto,
     amax: Mapping[str, float],
     *,
     op_types: Sequence[str] = DEFAULT_OP_TYPES,
     no_output_quant: Sequence[str] = DEFAULT_NO_OUTPUT_QUANT,
+    unranged: Collection[str] = (),
 ) -> onnx.ModelProto:
     """Q/DQ model with activation scale amax/127 (symmetric int8) for each quantized tensor in ``amax``.
 
     ORT adjusts two ranges itself: a Relu/Clip input takes its output's range, and a quantized Softmax
     output gets [0, 1]. ``amax`` must cover every activation ORT decides to quantize (ORT raises otherwise).
+    ``unranged`` names activations that have no range (an imported cache without them): every node
+    reading or writing one stays float, as TensorRT keeps such layers out of INT8.
     """
     if _default_opset(model) < MIN_OPSET:
         model = onnx.version_converter.convert_version(model, MIN_OPSET)
+    exclude = _nodes_touching(model, unranged) if unranged else []
     ranges = TensorsData(
         CalibrationMethod.Entropy,
         {name: TensorData(lowest=np.float32(-a), highest=np.float32(a)) for name, a in amax.items()},
@@ -73,7 +88,7 @@ def quantize_qdq(
         QuantType.QInt8,  # activations
         ranges,
         [],  # nodes_to_quantize: all
-        [],  # nodes_to_exclude
+        exclude,  # nodes_to_exclude
         list(op_types),
         {**_EXTRA_OPTIONS, "OpTypesToExcludeOutputQuantization": list(no_output_quant)},
     )
@@ -89,10 +104,15 @@ def write_qdq_model(
     *,
     op_types: Sequence[str] = DEFAULT_OP_TYPES,
     no_output_quant: Sequence[str] = DEFAULT_NO_OUTPUT_QUANT,
+    unranged: Collection[str] = (),
 ) -> None:
     """Quantize ``onnx_path`` with ``amax`` and write it atomically to ``out_path`` (same inputs -> same bytes)."""
     model = quantize_qdq(
-        onnx.load(os.fspath(onnx_path)), amax, op_types=op_types, no_output_quant=no_output_quant
+        onnx.load(os.fspath(onnx_path)),
+        amax,
+        op_types=op_types,
+        no_output_quant=no_output_quant,
+        unranged=unranged,
     )
     out = Path(out_path)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

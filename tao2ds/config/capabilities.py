@@ -10,9 +10,12 @@ refusal comes at config-check time, not at render time.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Optional
+from urllib.parse import urlparse
 
 from tao2ds.config.view import ConfigView
 from tao2ds.core.errors import CapabilityError, ConfigError
@@ -74,6 +77,10 @@ class Range:
         return text + (" or null" if self.nullable else "")
 
 
+# GLib's gint: DeepStream reads every integer of its key files with g_key_file_get_integer, which
+# refuses a value outside it ("out of range for the integer type"; deepstream-parsers.md).
+G_MAXINT = 2**31 - 1
+
 # Every numeric range of the config, in one place. '[*]' stands for each element of a list.
 RANGES: dict[str, Range] = {
     "model.batch_size": Range(lo=1),  # upper bound: target.max_batch_size, checked below
@@ -103,8 +110,34 @@ RANGES: dict[str, Range] = {
     "profile.iterations": Range(lo=1),
     "profile.timeout_s": Range(lo=1),
     "report.histogram_layers": Range(0, 64),
+    "run.max_frames": Range(lo=1, nullable=True, why="null = every frame of the sources"),
+    "pipeline.osd.border_width": Range(lo=0),
+    "pipeline.osd.text_size": Range(lo=1),
+    "pipeline.tracker.width": Range(lo=1),
+    "pipeline.tracker.height": Range(lo=1),
+    "pipeline.sources[*].latency": Range(lo=0, why="ms"),
+    "calibration.percentile": Range(0, 100, lo_open=True, why="a percentile of |activation|"),
+    "target.max_batch_size": Range(lo=1),
+    "target.gpu.dla_cores": Range(lo=0),
     "run.triton_timeout_s": Range(lo=0, lo_open=True, why="a bound on each call to the Triton server"),
 }
+
+# How a target's versions are spelled (conf/target/*.yaml): every part of the build keys off them
+# (sink codes, cache header, engine names, tracker config), so a typo must not pass as "no version".
+VERSION_FORMATS: dict[str, tuple[str, str]] = {
+    "target.deepstream": (r"\d+\.\d+(\.\d+){0,2}", "e.g. 7.1 or 6.0.1"),
+    "target.tensorrt": (r"\d+\.\d+(\.\d+){0,2}", "e.g. 10.3.0"),
+    "target.cuda": (r"\d+\.\d+(\.\d+)?", "e.g. 12.6"),
+    "target.python": (r"3\.\d+", "e.g. 3.10"),
+    "target.gpu.compute_capability": (r"\d+\.\d", "e.g. 8.7"),
+    "target.jetpack": (r"\d+\.\d+(\.\d+)?", "e.g. 6.1, or null"),
+    "target.l4t": (r"R\d+\.\d+(\.\d+)?", "e.g. R36.4.0, or null"),
+    "target.arch": (r"x86_64|aarch64", "x86_64 or aarch64"),
+}
+
+# URI schemes of network sources GStreamer's uridecodebin (deepstream-app's source bin) can open
+# with its standard plugins; local files are paths or file:// URIs.
+NETWORK_SCHEMES = ("rtsp", "rtsps", "rtspt", "http", "https", "udp", "srt")
 
 
 def _values(tree: Any, path: str, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -128,10 +161,56 @@ def range_problems(tree: dict) -> list[Problem]:
     out = []
     for path, rng in RANGES.items():
         for key, value in _values(tree, path):
-            if not rng.allows(value):
+            if isinstance(value, float) and not math.isfinite(value):  # nan compares False to every bound
+                out.append(Problem(key, value, f"{key}={value}: must be a finite number, {rng.describe()}"))
+            elif not rng.allows(value):
                 why = f" ({rng.why})" if rng.why else ""
                 out.append(Problem(key, value, f"{key}={value}: must be {rng.describe()}{why}"))
     return out
+
+
+def version_problems(tree: dict) -> list[Problem]:
+    out = []
+    for key, (pattern, example) in VERSION_FORMATS.items():
+        value = tree
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None and key in ("target.jetpack", "target.l4t"):
+            continue
+        if not re.fullmatch(pattern, str(value)):
+            out.append(Problem(key, value, f"{key}={value!r}: tao2ds cannot read this; expected {example}"))
+    return out
+
+
+def keyfile_int_problems(tree: dict) -> list[Problem]:
+    """Integers that end up in the key files (pipeline.*, model.*, engine.gpu_id/dla_core) must fit
+    a gint; huge values would otherwise be written and refused by DeepStream at start. The
+    engine workspace (MiB) gets the same bound: 2 PiB is beyond any GPU."""
+    found = [*_numbers(tree.get("pipeline", {}), "pipeline"), *_numbers(tree.get("model", {}), "model")]
+    found += [(f"engine.{k}", tree.get("engine", {}).get(k)) for k in ("gpu_id", "dla_core", "workspace_mib")]
+    out = []
+    for key, v in found:
+        if isinstance(v, int) and not isinstance(v, bool) and not -G_MAXINT - 1 <= v <= G_MAXINT:
+            if key == "model.batch_size":  # bounded by target.max_batch_size below
+                continue
+            why = (
+                "MiB; 2 PiB is beyond any GPU"
+                if key == "engine.workspace_mib"
+                else "DeepStream reads 32-bit integers"
+            )
+            out.append(Problem(key, v, f"{key}={v}: must be within {-G_MAXINT - 1}..{G_MAXINT} ({why})"))
+    return out
+
+
+def _numbers(tree: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _numbers(v, f"{prefix}.{k}")
+    elif isinstance(tree, list):
+        for n, v in enumerate(tree):
+            yield from _numbers(v, f"{prefix}[{n}]")
+    else:
+        yield prefix, tree
 
 
 def _strings(tree: Any, prefix: str) -> Iterator[tuple[str, str]]:
@@ -181,6 +260,8 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
     platform = str(t.platform)
     jetson = platform == "jetson"
     out: list[Problem] = range_problems(tree)
+    out += version_problems(tree)
+    out += [p for p in keyfile_int_problems(tree) if p.key not in {q.key for q in out}]
     out += keyfile_string_problems(tree)
     add = out.append
 
@@ -220,6 +301,39 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
                     "engine.dla_core with precision=fp32: DLA runs FP16 and INT8 only; choose precision=fp16 or int8",
                 )
             )
+    for name in ("image_mean", "offsets"):
+        values = cfg.model.preprocessing[name]
+        if values is not None and not all(math.isfinite(v) for v in values):
+            key = f"model.preprocessing.{name}"
+            add(Problem(key, list(values), f"{key}={list(values)}: every value must be a finite number"))
+    if str(cfg.engine.builder) == "ssh" and not t.host:
+        add(
+            Problem(
+                "engine.builder",
+                "ssh",
+                f"engine.builder=ssh builds on the device, but {t.name} has no target.host",
+                hint=f"set target.host (and target.user, target.ssh_key) in conf/target/{t.name}.yaml",
+            )
+        )
+    mean = cfg.model.preprocessing.image_mean
+    if mean is not None and len(mean) != 3:
+        add(
+            Problem(
+                "model.preprocessing.image_mean",
+                list(mean),
+                f"model.preprocessing.image_mean={list(mean)}: needs 3 values, B;G;R as TAO's image_mean",
+            )
+        )
+    if cfg.model.calibration_cache and cfg.calibration.images:
+        add(
+            Problem(
+                "calibration.images",
+                cfg.calibration.images,
+                f"calibration.images={cfg.calibration.images} with model.calibration_cache="
+                f"{cfg.model.calibration_cache}: the cache's scales are used as they are, so no image is read",
+                hint="drop one of the two",
+            )
+        )
     batch = cfg.model.batch_size
     if batch > t.max_batch_size:
         add(
@@ -309,6 +423,7 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
             tiler_layout(source_count(pipe["sources"]), tiled["enable"], tiled["rows"], tiled["columns"])
         except CapabilityError as e:
             add(Problem(e.key or "pipeline.tiled_display", e.value, e.message, e.hint))
+    out += _sink_file_problems(pipe["sinks"])
     if not any(x.key.startswith("pipeline.sinks") for x in out):
         try:
             sink_ports(pipe["sinks"])
@@ -318,6 +433,7 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
     out += model_source_problems(cfg)
     out += tao_builder_problems(cfg)
     out += release_problems(cfg)
+    out += _network_source_problems(pipe["sources"])
     out += _triton_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
@@ -474,6 +590,54 @@ def tao_builder_problems(cfg: ConfigView) -> list[Problem]:
         if str(td.where) == "ssh" and not t.host:
             out.append(
                 Problem("target.host", None, "engine.tao_deploy.where=ssh needs target.host (the device)")
+            )
+    return out
+
+
+def _network_source_problems(sources: list) -> list[Problem]:
+    out = []
+    for n, src in enumerate(sources):
+        uri = str(src.get("uri", ""))
+        if ds_sources.is_local(uri):
+            continue
+        parsed = urlparse(uri)
+        key = f"pipeline.sources[{n}].uri"
+        if parsed.scheme not in NETWORK_SCHEMES:
+            out.append(
+                Problem(
+                    key,
+                    uri,
+                    f"{key}={uri}: '{parsed.scheme}' sources cannot be opened; use a file path, file://, "
+                    + ", ".join(f"{s}://" for s in NETWORK_SCHEMES),
+                )
+            )
+        elif not parsed.hostname:
+            out.append(
+                Problem(key, uri, f"{key}={uri}: the URI names no host", hint="e.g. rtsp://camera:554/stream")
+            )
+    return out
+
+
+def _sink_file_problems(sinks: list) -> list[Problem]:
+    """A file sink writes into the target folder: deepstream-app reads output-file with
+    g_key_file_get_string, relative to its working directory (deepstream-parsers.md F12, parse_sink
+    l.1540 DS 6.0.1 / l.1808 DS 7.1), and the launcher and start.sh run it in that folder. So the
+    path must stay inside it."""
+    out = []
+    for n, sink in enumerate(sinks):
+        name = sink.get("output_file")
+        if name is None:
+            continue
+        path = PurePosixPath(name)
+        if not name.strip() or path.is_absolute() or ".." in path.parts or "\\" in name:
+            out.append(
+                Problem(
+                    f"pipeline.sinks[{n}].output_file",
+                    name,
+                    f"pipeline.sinks[{n}].output_file={name!r}: must be a relative path inside the target "
+                    "folder (no leading '/', no '..'), which has to stay self-contained",
+                    hint="e.g. out.mp4 or results/out.mp4",
+                )
             )
     return out
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, List
 
 from tao2ds.config.view import ConfigView, view
-from tao2ds.core import log
-from tao2ds.core.errors import ConfigError
+from tao2ds.core import fileio, log
+from tao2ds.core.errors import ConfigError, InputError, WriteError
 from tao2ds.core.fileio import sha256_file, write_text
 from tao2ds.core.records import digest
 from tao2ds.deepstream import releases
@@ -32,15 +32,19 @@ if typing.TYPE_CHECKING:
 
 logger = log.get(__name__)
 
+logger = log.get(__name__)
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("model", "target", "precision", "pipeline")
 MULTI_TARGET_KEY = "targets"
 # where and how, not what: not recorded
 RUNTIME_SECTIONS = ("build", "run", "verify", "cache", "log", "profile", "report")
+# A target's name is its folder under build.dir: no path separators or dots ('..'), and no leading
+# '_' (build.dir/_common is the target-independent folder) or '-'.
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:
-    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml"))
+    return sorted(p.stem for p in (conf_dir / group).glob("*.yaml") if p.is_file())
 
 
 @dataclass(frozen=True)
@@ -244,24 +248,57 @@ def _converter(tp: Any) -> Callable[[Any], Any]:
 
 def compose(overrides: list[str], conf_dir: Path = CONF_DIR) -> Composed:
     """Compose one config (one target) and validate it against ``RootConfig``."""
+    import yaml
     from hydra import compose as hydra_compose  # deferred: a cached compose skips Hydra entirely
     from hydra import initialize_config_dir
     from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+    from omegaconf import open_dict
 
+    _check_control_characters(overrides)
     _check_group_choices(overrides, conf_dir)
     _refuse_secret_values(overrides)
     _register_schema()
     try:
         with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
-            raw = hydra_compose(config_name="config", overrides=overrides)
+            raw = hydra_compose(config_name="config", overrides=overrides, return_hydra_config=True)
     except MissingConfigException as e:
-        raise ConfigError(str(e)) from None
+        raise ConfigError(_explain_missing(e, conf_dir)) from None
     except OverrideParseException as e:
         raise ConfigError(f"cannot parse override: {e}") from None
     except ConfigCompositionException as e:
-        cause = e.__cause__ or e
-        raise ConfigError(_explain_omegaconf(cause, str(e))) from None
-    return validate(raw)
+        cause = e.__cause__ or e.__context__ or e  # Hydra re-raises OmegaConf's error without 'from'
+        lines = str(e).splitlines()
+        detail = (
+            lines[1] if len(lines) > 1 and lines[0].endswith("raised while composing config:") else str(e)
+        )
+        raise ConfigError(_in_file(str(e), conf_dir) + _explain_omegaconf(cause, detail)) from None
+    except yaml.YAMLError as e:
+        raise ConfigError(_explain_yaml(e), key=None, hint="fix the YAML syntax of that file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(_undecodable(conf_dir), hint="save it as UTF-8") from None
+    chosen = raw.hydra.runtime.choices.get("target")
+    with open_dict(raw):
+        del raw["hydra"]
+    composed = validate(raw)
+    _check_target_file(composed.target, chosen, conf_dir)
+    return composed
+
+
+def _check_target_file(name: str, chosen: str | None, conf_dir: Path) -> None:
+    """A target's name equals its YAML file's: two files with one name would share a folder."""
+    if chosen is None or name == chosen:
+        return
+    path = conf_dir / "target" / f"{chosen}.yaml"
+    raise ConfigError(
+        f"target.name={name} but the target's file is {path}: a target's name must equal its "
+        f"file name, since it names the build folder <build.dir>/{name}/ (a copied target that "
+        "kept another's name would overwrite that target's folder)",
+        key="target.name",
+        file=path,
+        value=name,
+        hint=f"set 'name: {chosen}' in {path}"
+        + ("" if TARGET_NAME.fullmatch(chosen) else ", after renaming the file to a plain identifier"),
+    )
 
 
 def validate(raw: Any) -> Composed:
@@ -279,6 +316,15 @@ def validate(raw: Any) -> Composed:
         values = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True, enum_to_str=True)
     except OmegaConfBaseException as e:
         raise ConfigError(_explain_omegaconf(e, str(e))) from None
+    name = str(values["target"]["name"])
+    if not TARGET_NAME.fullmatch(name):
+        raise ConfigError(
+            f"target.name={name!r}: a target's name must be a plain identifier (letters, digits, '_' "
+            "and '-', starting with a letter or digit), since it names the folder <build.dir>/<name>/",
+            key="target.name",
+            value=name,
+            hint="name the target like its file in conf/target/ (e.g. jetson_orin)",
+        )
     return Composed(values)  # type: ignore[arg-type]
 
 
@@ -318,6 +364,43 @@ def derive_target_versions(cfg: DictConfig) -> None:
         t[key] = value
 
 
+def _in_file(message: str, conf_dir: Path) -> str:
+    """Hydra's "In 'target/x86_dgpu': …" as the file it means, when the problem is in one."""
+    m = re.match(r"In '([^']+)'", message)
+    path = conf_dir / f"{m.group(1)}.yaml" if m else None
+    return f"{path}: " if path is not None and path.is_file() else ""
+
+
+def _explain_missing(e: BaseException, conf_dir: Path) -> str:
+    """A group option named in a defaults list (conf/config.yaml) that has no file."""
+    m = re.search(r"In '([^']+)': Could not find '([^'/]+)/([^']+)'", str(e))
+    if not m or m.group(2) not in GROUPS:
+        return str(e).splitlines()[0]
+    where, group, option = m.groups()
+    return f"{conf_dir / (where + '.yaml')}: the defaults list chooses " + _unknown_choice(
+        group, option, group_options(group, conf_dir)
+    )
+
+
+def _undecodable(conf_dir: Path) -> str:
+    """Hydra reads conf files as UTF-8 and does not say which one failed: find it."""
+    for path in sorted(conf_dir.rglob("*.yaml")):
+        try:
+            fileio.read_text(path)
+        except (InputError, OSError) as e:
+            return str(e.message if isinstance(e, InputError) else e)
+    return f"a file under {conf_dir} is not UTF-8 text"
+
+
+def _explain_yaml(e: BaseException) -> str:
+    """PyYAML's error as one line: file, line, column, problem."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    if mark is None:
+        return f"invalid YAML under conf/: {problem}"
+    return f"{mark.name}: not valid YAML (line {mark.line + 1}, column {mark.column + 1}: {problem})"
+
+
 def _register_schema() -> None:
     """Make the schema the base of the defaults list, so every schema key can be overridden."""
     from hydra.core.config_store import ConfigStore
@@ -325,6 +408,23 @@ def _register_schema() -> None:
     from tao2ds.config.schema import RootConfig  # deferred (start-up time)
 
     ConfigStore.instance().store(name="tao2ds_schema", node=RootConfig)
+
+
+def _check_control_characters(overrides: list[str]) -> None:
+    """A line break (or another control character) in a command-line value: no config value may
+    hold one (DeepStream's key files end a value at the line break), and Hydra's override lexer
+    would only say it cannot tokenize it."""
+    for ov in overrides:
+        bad = next((c for c in ov if ord(c) < 0x20 or ord(c) == 0x7F), None)
+        if bad is not None:
+            key = ov.partition("=")[0].lstrip("+~")
+            what = "a line break" if bad in "\r\n" else f"the control character {bad!r}"
+            raise ConfigError(
+                f"{key}: the value given on the command line ({ov!r}) holds {what}; config values are single-line",
+                key=key,
+                value=ov.partition("=")[2],
+                hint="remove it (in a shell, $'...' and pasted text can bring one in)",
+            )
 
 
 def _check_group_choices(overrides: list[str], conf_dir: Path) -> None:
@@ -368,11 +468,31 @@ def _explain_omegaconf(e: BaseException, fallback: str) -> str:
             msg += f" (did you mean '{(parent + '.') if parent else ''}{hint[0]}'?)"
         return msg
     if isinstance(e, ValidationError) and key:
-        first = str(e).splitlines()[0]
+        first = _canonical_choices(str(e).splitlines()[0])
         return f"invalid value for '{key}': {first}"
     if key and "Missing mandatory value" in str(e):
         return f"missing value for '{key}': set it in the config or on the command line ({key}=...)"
-    return fallback.splitlines()[0] if fallback else repr(e)
+    first = fallback.splitlines()[0] if fallback else repr(e)
+    return f"invalid value for '{key}': {first}" if key else first
+
+
+def _canonical_choices(message: str) -> str:
+    """OmegaConf lists an enum's aliases among its choices (run.backend: deepstream_app): name each
+    member once, by its canonical name."""
+    m = re.search(r"expected one of \[(.*)\]", message)
+    if not m:
+        return message
+    from tao2ds.config import schema  # deferred: the schema's dataclasses only when explaining an error
+
+    names = [n.strip() for n in m.group(1).split(",")]
+    aliases = {
+        alias
+        for enum_cls in vars(schema).values()
+        if isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)
+        for alias, member in enum_cls.__members__.items()
+        if alias != member.name
+    }
+    return message.replace(m.group(1), ", ".join(n for n in names if n not in aliases))
 
 
 def _valid_keys(dotted_parent: str) -> list[str]:
@@ -409,6 +529,7 @@ class ComposeCache:
             conf = {
                 p.relative_to(self.conf_dir).as_posix(): sha256_file(p)
                 for p in sorted(self.conf_dir.rglob("*.yaml"))
+                if p.is_file()
             }
             code = {
                 p.name: sha256_file(p)
@@ -430,9 +551,16 @@ class ComposeCache:
     def save(self) -> None:
         if not self.pending:
             return
-        for key, data in self.pending.items():
-            write_text(self.path / f"{key}.json", json.dumps(data))
+        try:
+            for key, data in self.pending.items():
+                write_text(self.path / f"{key}.json", json.dumps(data))
+            entries = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
+            for old in entries[: max(0, len(entries) - self.MAX_ENTRIES)]:
+                old.unlink(missing_ok=True)
+        except (OSError, WriteError) as e:  # only a speed-up: the next run composes again
+            logger.warning(
+                "cannot save the compose cache %s (%s); continuing without it",
+                self.path,
+                getattr(e, "message", e),
+            )
         self.pending.clear()
-        entries = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        for old in entries[: max(0, len(entries) - self.MAX_ENTRIES)]:
-            old.unlink(missing_ok=True)

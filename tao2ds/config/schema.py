@@ -47,6 +47,14 @@ class CalibrationMethod(_StrEnum):
     percentile = "percentile"
 
 
+class CalibrationCacheSource(_StrEnum):
+    """Who wrote a model.calibration_cache (recorded in the manifest; calibration/imported.py)."""
+
+    tao_export = "tao_export"  # tao <model> export --cal_cache_file
+    tao_deploy = "tao_deploy"  # tao deploy <model> gen_trt_engine --cal_cache_file
+    tao2ds = "tao2ds"  # an earlier tao2ds build's calibration.cache
+
+
 class EngineBuilderName(_StrEnum):
     auto = "auto"
     tensorrt = "tensorrt"
@@ -57,13 +65,27 @@ class EngineBuilderName(_StrEnum):
     tao_deploy = "tao_deploy"  # TAO Deploy's multitask_classification gen_trt_engine
 
 
-class RunBackend(_StrEnum):
-    auto = "auto"
-    deepstream_app = "deepstream-app"
-    pyds = "pyds"
-    servicemaker = "servicemaker"  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
-    reference = "reference"
-    triton = "triton"  # the reference runner's inference through a Triton server over gRPC (tritonclient)
+# run.backend: 'deepstream-app' is the canonical spelling (the program's name, results/deepstream-app/).
+# The functional form lets a member's name hold a '-' (OmegaConf accepts members by name), and
+# 'deepstream_app' is an alias of it, so both spellings give the one member named 'deepstream-app'.
+RunBackend = _StrEnum(
+    "RunBackend",
+    [
+        ("auto", "auto"),
+        ("deepstream-app", "deepstream-app"),
+        ("deepstream_app", "deepstream-app"),  # alias
+        ("pyds", "pyds"),
+        (
+            "servicemaker",
+            "servicemaker",
+        ),  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
+        ("reference", "reference"),
+        (
+            "triton",
+            "triton",
+        ),  # the reference runner's inference through a Triton server over gRPC (tritonclient)
+    ],
+)
 
 
 class LogLevel(_StrEnum):
@@ -139,6 +161,10 @@ class ModelConfig:
     preprocessing: PreprocessingOverride = field(default_factory=PreprocessingOverride)
     validation: ValidationSet = field(default_factory=ValidationSet)
     calibration_images: Optional[str] = None  # default image set for calibration.images
+    # A TensorRT calibration cache made elsewhere (precision=int8): its scales replace tao2ds's own
+    # calibration; rewritten per target with that target's TensorRT number in the header.
+    calibration_cache: Optional[str] = None
+    calibration_cache_from: CalibrationCacheSource = CalibrationCacheSource.tao_export
 
 
 @dataclass
@@ -331,7 +357,7 @@ class EngineConfig:
 
 @dataclass
 class RunConfig:
-    backend: RunBackend = RunBackend.auto
+    backend: RunBackend = RunBackend.auto  # type: ignore[valid-type]
     max_frames: Optional[int] = None
     annotate: bool = True
     triton_url: Optional[str] = None  # run.backend=triton: host:port; None: pipeline.triton.url

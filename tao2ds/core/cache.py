@@ -17,8 +17,50 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from tao2ds.core import fileio, log
+from tao2ds.core.errors import ConfigError
 
 logger = log.get(__name__)
+
+# fsspec protocols whose filesystem lives in another package → this project's extra that installs it
+# (pyproject.toml [project.optional-dependencies]; fsspec 2024+ registry names the package in 'err')
+REMOTE_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "ssh": "ssh", "sftp": "ssh"}
+
+
+def check_remote(url: str) -> None:
+    """Refuse a ``cache.remote`` whose protocol fsspec does not know or cannot load here, before
+    any step runs (no connection is made: only the filesystem class is imported)."""
+    import fsspec  # deferred: only with cache.remote
+
+    protocol = fsspec.core.split_protocol(url)[0] or "file"
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except ImportError as e:
+        extra = REMOTE_EXTRAS.get(protocol)
+        how = (
+            f".venv/bin/pip install -e '.[{extra}]' (the '{extra}' extra of tao2ds)"
+            if extra
+            else "install the package fsspec names"
+        )
+        raise ConfigError(
+            f"cache.remote={url}: the '{protocol}' protocol needs a package that is not installed ({e})",
+            key="cache.remote",
+            value=url,
+            hint=how,
+        ) from None
+    except ValueError:
+        import difflib
+
+        from fsspec.registry import known_implementations
+
+        close = difflib.get_close_matches(protocol, list(known_implementations), n=1)
+        raise ConfigError(
+            f"cache.remote={url}: unknown protocol '{protocol}'"
+            + (f" (did you mean '{close[0]}'?)" if close else "")
+            + "; tao2ds's remote cache is meant for file, s3, gs and ssh",
+            key="cache.remote",
+            value=url,
+            hint="use file:///dir, s3://bucket/prefix, gs://bucket/prefix or ssh://host/dir",
+        ) from None
 
 
 class _Remote:

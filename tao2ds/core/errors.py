@@ -102,6 +102,10 @@ class BuildError(Tao2dsError):
     """A build step failed for a reason outside the config (a tool failed, a check did not pass)."""
 
 
+class WriteError(BuildError):
+    """An output could not be written (disk full, file too large, read-only); nothing partial is left."""
+
+
 class EngineBuildError(BuildError):
     """TensorRT/trtexec refused to build; the message carries the relevant log lines."""
 

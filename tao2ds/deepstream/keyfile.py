@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ConfigError
 
 Group = tuple[str, Sequence[tuple[str, Any]]]
@@ -121,7 +122,7 @@ def read_keyfile(path: str | Path) -> dict[str, list[tuple[str, str]]]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    kf = load_keyfile(path.read_text(encoding="utf-8"), str(path))
+    kf = load_keyfile(fileio.read_text(path), str(path))  # not UTF-8: an InputError naming line and byte
     groups, _ = kf.get_groups()
     out: dict[str, list[tuple[str, str]]] = {}
     for g in groups:

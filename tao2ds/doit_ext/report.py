@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from doit.exceptions import TaskFailed
+
 from tao2ds.artifacts.manifest import read_manifest
 from tao2ds.core import log
 from tao2ds.core.report import report, reported
@@ -37,19 +39,29 @@ def report_build(layouts) -> None:
         )
 
 
+class StepFailed(TaskFailed):
+    """A failed tao2ds action, after the one reporter has printed its error: doit's failure carries
+    the error's exit code, which ``doit_ext.run_cmd.Run`` returns instead of doit's 1. (doit's
+    failures are plain objects, pickled back from ``-n`` workers with their attributes.)"""
+
+    def __init__(self, exit_code: int):
+        super().__init__(f"failed with exit code {exit_code}; the error is printed above")
+        self.exit_code = exit_code
+
+
 def action_result(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn`` for a doit action: its result, or False (the task fails) after the one reporter
-    has printed the error once."""
+    """Call ``fn`` for a doit action: its result, or a ``StepFailed`` (the task fails) after the one
+    reporter has printed the error once."""
     try:
         return fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the one reporter decides how to show it
-        report(e)
-        return False
+        return StepFailed(report(e))
 
 
 def run_action(fn: Callable[..., Any], **kwargs: Any) -> Any:
     """A pipeline as a doit action: it writes its own results, so doit keeps nothing."""
-    return False if action_result(fn, **kwargs) is False else None
+    result = action_result(fn, **kwargs)
+    return result if isinstance(result, StepFailed) else None
 
 
 def _generate(task_creator: Callable[..., Any], args: tuple, kwargs: dict) -> Any:

@@ -7,10 +7,11 @@ failure users hit with TAO Deploy (random tensors when the folder is missing).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ImageSetError
-from tao2ds.model.preprocess import Preprocessing, preprocess_frame
+from tao2ds.model.preprocess import Preprocessing, preprocess_batch
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
@@ -30,7 +31,7 @@ def list_images(spec: str | Path) -> list[Path]:
         images = [p for p in files if p.is_file()]
     elif path.is_file():
         images = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(fileio.read_text(path, ImageSetError).splitlines(), 1):
             line = line.strip()
             if line and not line.startswith("#"):
                 p = Path(line) if Path(line).is_absolute() else path.parent / line
@@ -65,6 +66,22 @@ def load_rgb(path: Path, min_hw: Optional[tuple[int, int]] = None):
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def check_images(images: Sequence[Path], pp: Preprocessing) -> None:
+    """Decode every file as calibration would (same checks, results dropped); the first bad one is an error."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    min_hw = (pp.infer_dims[1], pp.infer_dims[2])
+    if len(images) < 16:
+        for p in images:
+            load_rgb(p, min_hw)
+        return
+    # OpenCV decodes without the GIL; map() raises the first bad file in set order
+    with ThreadPoolExecutor(min(os.cpu_count() or 1, 8)) as pool:
+        for _ in pool.map(lambda p: load_rgb(p, min_hw) is None, images):
+            pass
+
+
 def select_for_calibration(
     images: Sequence[Path], batch_size: int, batches: Optional[int], where: str
 ) -> list[Path]:
@@ -81,15 +98,32 @@ def select_for_calibration(
     return list(images[:n])
 
 
-def batch_iterator(images: Sequence[Path], pp: Preprocessing, batch_size: int) -> Callable[[], Iterator]:
-    """A callable returning a fresh iterator of N×C×H×W batches (streamed, never all in memory)."""
-    import numpy as np
+class ImageBatches:
+    """Batches of N×C×H×W network inputs, decoded on demand (streamed, never all in memory).
 
-    min_hw = (pp.infer_dims[1], pp.infer_dims[2])
+    Calling it returns a fresh iterator over the batches (decoded in the caller's thread);
+    ``loaders()`` returns one callable per batch instead, so that a consumer can decode batches on
+    several threads (OpenCV releases the GIL while decoding and resizing).
+    """
 
-    def batches() -> Iterator:
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size]
-            yield np.stack([preprocess_frame(load_rgb(p, min_hw), pp) for p in chunk])
+    def __init__(self, images: Sequence[Path], pp: Preprocessing, batch_size: int):
+        self.images, self.pp, self.batch_size = list(images), pp, batch_size
 
-    return batches
+    def _load(self, chunk: Sequence[Path]):
+        min_hw = (self.pp.infer_dims[1], self.pp.infer_dims[2])
+        return preprocess_batch([load_rgb(p, min_hw) for p in chunk], self.pp)  # = stacked preprocess_frame
+
+    def _chunks(self) -> Iterator[Sequence[Path]]:
+        for start in range(0, len(self.images), self.batch_size):
+            yield self.images[start : start + self.batch_size]
+
+    def loaders(self) -> list[Callable[[], Any]]:
+        return [lambda chunk=chunk: self._load(chunk) for chunk in self._chunks()]
+
+    def __call__(self) -> Iterator:
+        return (self._load(chunk) for chunk in self._chunks())
+
+
+def batch_iterator(images: Sequence[Path], pp: Preprocessing, batch_size: int) -> ImageBatches:
+    """A callable returning a fresh iterator of N×C×H×W batches (see ImageBatches)."""
+    return ImageBatches(images, pp, batch_size)

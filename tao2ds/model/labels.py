@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from tao2ds.core import fileio
 from tao2ds.core.errors import ModelError
 
 MAX_LABEL_BYTES = 127  # nvinfer copies labels into a 128-byte buffer (MAX_LABEL_SIZE)
@@ -41,11 +42,13 @@ class Labels:
 def load_classmap(path: str | Path) -> dict[str, list[str]]:
     """Read TAO's classmap.json into {task: [class names in index order]}."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(fileio.read_text(path, ModelError))
     except FileNotFoundError:
         raise ModelError(f"classmap not found: {path} (set model.classmap=<path>)") from None
     except json.JSONDecodeError as e:
         raise ModelError(f"{path}: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: JSON nested too deeply to be a classmap", file=path) from None
     mapping = raw.get("class_mapping") if isinstance(raw, dict) else None
     if not isinstance(mapping, dict) or not mapping:
         raise ModelError(

@@ -7,11 +7,11 @@ scale to infer-dims with the configured filter, reorder channels, ``y = net-scal
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 from tao2ds.core.errors import ModelError
-from tao2ds.model.tao_spec import Spec, find_all
+from tao2ds.model.tao_spec import TrainingSpec
 
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
 # The seed's table (shared/seed/README.md §6): mode -> (net-scale-factor, offsets, model-color-format)
@@ -32,6 +32,8 @@ class Preprocessing:
     infer_dims: tuple[int, int, int]  # C, H, W
     scaling_filter: int
     source: str  # where the values came from, for the manifest and error messages
+    # what the training spec said (tao_spec.TrainingSpec.summary()), recorded for people; None without one
+    training_spec: Optional[dict] = field(default=None, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -44,30 +46,17 @@ class Preprocessing:
         return cls(**{**d, "offsets": tuple(d["offsets"]), "infer_dims": tuple(d["infer_dims"])})
 
 
-def _spec_mode(spec: Spec | None) -> tuple[str | None, tuple[float, ...] | None]:
+def _spec_mode(spec: TrainingSpec | None) -> tuple[str | None, tuple[float, ...] | None]:
+    """A classification_tf1 spec's train_config.preprocess_mode and image_mean (B, G, R); a multitask
+    spec has neither (TAO multitask always trains caffe, reference tao-tools.md §4.3)."""
     if spec is None:
         return None, None
-    modes = [str(m) for m in find_all(spec, "preprocess_mode") + find_all(spec, "preprocessing_mode")]
-    mode = modes[-1] if modes else None
-    mean = None
-    entries = find_all(spec, "image_mean")
-    if entries:
-        if all(isinstance(e, dict) for e in entries):  # image_mean { key: 'b' value: 103.9 }
-            by_key = {str(e["key"][0]).lower(): float(e["value"][0]) for e in entries}
-            try:
-                mean = tuple(by_key[c] for c in "bgr")
-            except KeyError:
-                raise ModelError(
-                    f"image_mean in the training spec needs keys b, g and r; got {sorted(by_key)}"
-                ) from None
-        else:
-            mean = tuple(float(e) for e in entries)
-    return mode, mean
+    return spec.preprocess_mode, spec.image_mean
 
 
 def resolve_preprocessing(
     override: Mapping[str, Any],
-    spec: Spec | None,
+    spec: TrainingSpec | None,
     infer_dims: Sequence[int],
     scaling_filter: int,
 ) -> Preprocessing:
@@ -116,17 +105,12 @@ def resolve_preprocessing(
         infer_dims=(channels, int(infer_dims[1]), int(infer_dims[2])),
         scaling_filter=int(scaling_filter),
         source=source,
+        training_spec=spec.summary() if spec else None,
     )
 
 
-def spec_input_size(spec: Spec | None) -> tuple[int, int, int] | None:
-    sizes = find_all(spec, "input_image_size") if spec else []
-    if not sizes:
-        return None
-    try:
-        return tuple(int(p) for p in str(sizes[-1]).split(","))  # type: ignore[return-value]
-    except ValueError:
-        raise ModelError(f"input_image_size {sizes[-1]!r} in the training spec is not 'C,H,W'") from None
+def spec_input_size(spec: TrainingSpec | None) -> tuple[int, int, int] | None:
+    return spec.input_image_size if spec else None
 
 
 # --- applying it -------------------------------------------------------------------------------
@@ -158,3 +142,28 @@ def preprocess_frame(rgb, pp: Preprocessing):
         x -= np.asarray(pp.offsets, dtype=np.float32)
     x *= np.float32(pp.net_scale_factor)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def preprocess_batch(frames, pp: Preprocessing):
+    """Several RGB uint8 frames → N×C×H×W float32, bit for bit ``np.stack([preprocess_frame(f, pp) ...])``.
+
+    Faster for a batch: the channel reorder and the move to C×H×W happen on the uint8 pixels, and the
+    float work (the same float32 subtraction and multiplication per element) runs once over the batch.
+    """
+    import cv2
+    import numpy as np  # deferred: not needed to plan a build
+
+    _, h, w = pp.infer_dims
+    interpolation = _interpolation(pp.scaling_filter)
+    resized = np.stack([cv2.resize(f, (w, h), interpolation=interpolation) for f in frames])  # N×H×W×3
+    if pp.model_color_format == 1:
+        pixels = resized.transpose(0, 3, 1, 2)[:, ::-1]  # BGR planes
+    elif pp.model_color_format == 2:
+        pixels = np.stack([cv2.cvtColor(r, cv2.COLOR_RGB2GRAY) for r in resized])[:, None]
+    else:
+        pixels = resized.transpose(0, 3, 1, 2)
+    x = pixels.astype(np.float32, order="C")  # contiguous N×C×H×W
+    if pp.offsets:
+        x -= np.asarray(pp.offsets, dtype=np.float32)[None, :, None, None]
+    x *= np.float32(pp.net_scale_factor)
+    return x

@@ -163,7 +163,12 @@ def _rel(path: Optional[Path], base: Path) -> Optional[str]:
 
 
 def local_media(tb) -> list[Path]:
-    return [f for s in tb.cfg.pipeline.sources if sources.is_local(s.uri) for f in sources.local_files(s.uri)]
+    """Each file once (a source may be listed twice), by the name it is staged under; the run
+    context refuses two different files with one name."""
+    files = [
+        f for s in tb.cfg.pipeline.sources if sources.is_local(s.uri) for f in sources.local_files(s.uri)
+    ]
+    return list({f.name: f for f in reversed(files)}.values())[::-1]
 
 
 def media(ctx, tb) -> Step:

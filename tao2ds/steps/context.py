@@ -10,12 +10,13 @@ make one from a list of overrides."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Optional
 
-from tao2ds.artifacts.layout import CommonLayout, TargetLayout
+from tao2ds.artifacts.layout import COMMON, CommonLayout, TargetLayout
 from tao2ds.artifacts.lock import environment_differences, locked_config, read_lock
 from tao2ds.config.capabilities import check_capabilities
 from tao2ds.config.compose import (
@@ -28,6 +29,7 @@ from tao2ds.config.compose import (
     validate,
 )
 from tao2ds.core import log, records
+from tao2ds.core.cache import check_remote
 from tao2ds.core.errors import ConfigError, InputError, LockMismatch
 from tao2ds.deepstream import sources as ds_sources
 
@@ -147,9 +149,10 @@ def locked_context(lock_path: str, overrides: list[str]) -> RunContext:
         )
     composed = validate(locked_config(lock, compose(overrides).to_dict()))
     check_capabilities(composed.cfg)
-    return RunContext(
-        tuple(overrides), (TargetBuild(composed, TargetLayout.from_cfg(composed.cfg)),), lock=lock_path
-    )
+    check_places(composed.cfg)
+    tb = TargetBuild(composed, TargetLayout.from_cfg(composed.cfg))
+    _check_sink_files(tb)
+    return RunContext(tuple(overrides), (tb,), lock=lock_path)
 
 
 def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> RunContext:
@@ -183,6 +186,9 @@ def build_context(overrides: list[str], cache: Path | None = COMPOSE_CACHE) -> R
         TargetBuild(c, TargetLayout.from_cfg(c.cfg, folder), folder if folder != c.target else None)
         for (_, c), folder in zip(valid, folders)
     ]
+    for b in builds:
+        check_places(b.cfg)
+        _check_sink_files(b)
     return RunContext(tuple(overrides), tuple(builds))
 
 
@@ -226,6 +232,22 @@ def _folders(valid: list) -> list[str]:
     ]
 
 
+def file_problem(path: Path) -> str | None:
+    """Why an input path is not a readable, non-empty file (None if it is one)."""
+    try:
+        if path.is_file():
+            return "the file is empty" if path.stat().st_size == 0 else None
+        if path.is_dir():
+            return "is a directory, not a file"
+        if path.is_symlink():
+            return "is a symbolic link that leads nowhere (dangling, or a loop)"
+        if path.exists():
+            return "is not a regular file (a device, pipe or socket)"
+    except OSError as e:  # a name too long, a permission problem on the way
+        return f"cannot be read ({e.strerror})"
+    return "file not found"
+
+
 def _check_inputs(cfg) -> None:
     m = cfg.model
     files = (
@@ -233,22 +255,165 @@ def _check_inputs(cfg) -> None:
         ("model.etlt", m.etlt),
         ("model.classmap", m.classmap),
         ("model.spec", m.spec),
+        ("model.calibration_cache", m.calibration_cache),
     )
     for key, path in files:
-        if path is not None and not Path(path).is_file():
-            raise InputError(
-                f"{key}={path}: file not found (paths are relative to {Path.cwd()})", key=key, file=path
-            )
+        why = file_problem(Path(path)) if path is not None else None
+        if why:
+            raise InputError(f"{key}={path}: {why} (paths are relative to {Path.cwd()})", key=key, file=path)
 
     for i, src in enumerate(cfg.pipeline.sources):
-        if ds_sources.is_local(src.uri) and not ds_sources.local_files(src.uri):
+        if not ds_sources.is_local(src.uri):
+            continue
+        try:
+            files = ds_sources.local_files(src.uri)
+        except OSError as e:  # a name too long, a folder that cannot be listed
+            files, why = [], f"cannot be read ({e.strerror})"
+        else:
+            why = file_problem(ds_sources.local_path(src.uri)) if not files else None
+        bad = next((f for f in files if file_problem(f)), None)
+        if bad is not None:  # a video, or one frame of a sequence (named)
+            why = (f"{bad}: " if bad != ds_sources.local_path(src.uri) else "") + str(file_problem(bad))
+        if why:
             raise InputError(
-                f"pipeline.sources[{i}].uri={src.uri}: file not found (paths are relative to {Path.cwd()})",
+                f"pipeline.sources[{i}].uri={src.uri}: {why} (paths are relative to {Path.cwd()})",
                 key=f"pipeline.sources[{i}].uri",
                 file=src.uri,
             )
+    _check_media_names(cfg)
     det = cfg.pipeline.detector.config
-    if str(cfg.pipeline.topology) == "detect_classify" and det and not Path(det).is_file():
-        raise InputError(
-            f"pipeline.detector.config={det}: file not found", key="pipeline.detector.config", file=det
+    if str(cfg.pipeline.topology) == "detect_classify" and det:
+        why = file_problem(Path(det))
+        if why:
+            raise InputError(
+                f"pipeline.detector.config={det}: {why}", key="pipeline.detector.config", file=det
+            )
+
+
+def _check_media_names(cfg) -> None:
+    """Local sources are staged as media/<file name>: two different files may not share a name."""
+    seen: dict[str, tuple[int, Path]] = {}
+    for i, src in enumerate(cfg.pipeline.sources):
+        if not ds_sources.is_local(src.uri):
+            continue
+        for f in ds_sources.local_files(src.uri):
+            first = seen.setdefault(f.name, (i, f))
+            if first[1].resolve() != f.resolve():
+                raise InputError(
+                    f"pipeline.sources[{i}].uri={src.uri}: {f} and {first[1]} (pipeline.sources[{first[0]}]) "
+                    f"are different files with one name; both would be staged as "
+                    f"{ds_sources.MEDIA_DIR}/{f.name}",
+                    key=f"pipeline.sources[{i}].uri",
+                    file=f,
+                    hint="rename one of them",
+                )
+
+
+def check_places(cfg) -> None:
+    """Where the build writes: build.dir, cache.dir (and cache.remote), engine.known_hosts when a
+    device is reached. Refused before any task runs, naming the key, instead of a failed write
+    in the middle of a build."""
+    try:
+        _check_places(cfg)
+    except OSError as e:  # a name too long for the file system, a folder that cannot be searched
+        raise ConfigError(
+            f"cannot use {e.filename}: {e.strerror}", value=e.filename, hint="check build.dir and cache.dir"
+        ) from None
+
+
+def _check_places(cfg) -> None:
+    raw = str(cfg.build.dir)
+    if not raw.strip():
+        raise ConfigError(
+            "build.dir is empty: targets would be written into the project itself",
+            key="build.dir",
+            value=raw,
+            hint="use build.dir=build (the default) or another folder of its own",
+        )
+    _not_the_project("build.dir", raw, "targets", "build")
+    _writable_dir("build.dir", raw)
+    for sub in (str(cfg.target.name), COMMON):
+        folder = Path(raw) / sub
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"build.dir={raw}: {folder} is a file where the build folder goes",
+                key="build.dir",
+                value=raw,
+                hint=f"remove or move {folder}",
+            )
+    if cfg.cache.dir:
+        _not_the_project("cache.dir", str(cfg.cache.dir), "cache entries and objects", ".tao2ds-cache")
+        _writable_dir("cache.dir", str(cfg.cache.dir))
+        if cfg.cache.remote:
+            check_remote(str(cfg.cache.remote))
+    elif cfg.cache.remote:
+        raise ConfigError(
+            f"cache.remote={cfg.cache.remote} without cache.dir: the remote cache works through a local "
+            "one, so it would be ignored",
+            key="cache.remote",
+            value=str(cfg.cache.remote),
+            hint="set cache.dir (default .tao2ds-cache) or drop cache.remote",
+        )
+    if cfg.target.host:
+        kh = Path(str(cfg.engine.known_hosts))
+        if kh.is_dir():
+            raise ConfigError(
+                f"engine.known_hosts={kh} is a directory; it must be a file (SSH host keys are pinned there)",
+                key="engine.known_hosts",
+                value=str(kh),
+            )
+        _writable_dir("engine.known_hosts", str(kh.parent), of=str(kh))
+
+
+def _check_sink_files(tb: TargetBuild) -> None:
+    """A file sink must not write over one of the build's own files when the pipeline runs."""
+    L = tb.layout
+    own = {
+        L.onnx, L.qdq_onnx, L.calibration_cache, L.engine, L.engine_sidecar, L.timing_cache, L.labels,
+        L.nvinfer_config, L.app_config, L.manifest, L.resolved_config, L.lock, L.media_dir, L.detector_dir,
+    }  # fmt: skip
+    for n, sink in enumerate(tb.cfg.pipeline.sinks):
+        name = sink.output_file
+        if name and (L.root / name) in own:
+            raise ConfigError(
+                f"pipeline.sinks[{n}].output_file={name}: that is one of the build's own files in "
+                f"{L.root}; running the pipeline would overwrite it",
+                key=f"pipeline.sinks[{n}].output_file",
+                value=name,
+                hint="choose another name, e.g. out.mp4",
+            )
+
+
+def _not_the_project(key: str, raw: str, what: str, default: str) -> None:
+    place, here = Path(raw).resolve(), Path.cwd().resolve()
+    if place == here or place in here.parents:
+        raise ConfigError(
+            f"{key}={raw} is {'the project folder' if place == here else 'a folder containing the project'} "
+            f"({here}): {what} would be written among the project's own files",
+            key=key,
+            value=raw,
+            hint=f"use {key}={default} (the default) or another folder of its own",
+        )
+
+
+def _writable_dir(key: str, raw: str, of: str | None = None) -> None:
+    """``raw`` is a directory tao2ds can write in, or one it can create."""
+    what = f"{key}={of or raw}"
+    path = Path(raw)
+    probe = path
+    while not probe.exists() and probe != probe.parent:  # the nearest part that exists
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            f"{what}: {probe} is a file, not a directory",
+            key=key,
+            value=of or raw,
+            hint=f"point {key} elsewhere, or move {probe} away",
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{what}: {probe} is not writable by this user",
+            key=key,
+            value=of or raw,
+            hint=f"point {key} at a folder you can write to, or fix the permissions of {probe}",
         )

@@ -38,6 +38,7 @@ def write_target_manifest(
     out: Path,
     resolved_config: Path,
     m: ManifestParams,
+    calibration_json: Optional[Path] = None,
 ) -> None:
     info = fileio.read_json(model_json)
     order, order_source = model.output_order(info, engine_sidecar)
@@ -61,6 +62,7 @@ def write_target_manifest(
         config=m.config,
         inputs=records.hash_files(sources),
         outputs=outputs,
+        calibration=calibration.calibration_source(calibration_json) if calibration_json else None,
     )
     fileio.write_json(out, manifest)
     for stale in layout.stale_files(root, outputs):
@@ -104,10 +106,12 @@ def source_files(ctx, tb) -> list[Path]:
     m = tb.cfg.model
     model_file = Path(m.etlt) if getattr(m, "etlt", None) else Path(m.onnx)
     files = [model_file, Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
+    if ctx.int8 and m.calibration_cache:
+        files.append(Path(m.calibration_cache))
     det = configs.detector(ctx, tb)
     if det:
         files += det.input_files()
-    return files + configs.local_media(tb) + (list(calibration.chosen_images(ctx)) if tb.int8 else [])
+    return files + configs.local_media(tb) + (list(calibration.image_set_files(ctx)) if tb.int8 else [])
 
 
 def manifest(ctx, tb) -> Step:
@@ -152,6 +156,7 @@ def manifest(ctx, tb) -> Step:
             "model_json": ctx.common.model_json,
             "preprocessing_json": ctx.common.preprocessing_json,
             "engine_sidecar": L.engine_sidecar if builds else None,
+            "calibration_json": ctx.common.calibration_json if int8 else None,
             "artifacts": tuple(artifact_files(ctx, tb)),
             "sources": tuple(source_files(ctx, tb)),
         },

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -148,3 +149,42 @@ def test_list_file_and_missing_folder(tmp_path, images):
     assert json.loads((run.build / "_common" / "calibration.json").read_text())["num_images"] == 16
     proc = build(run, f"calibration.images={tmp_path / 'nowhere'}", check=False)
     assert proc.returncode != 0 and "no such directory or list file" in proc.stderr
+
+
+def test_every_file_of_the_set_is_checked(tmp_path, images):
+    """A corrupt JPEG outside the batches used is still an error naming it (issue 10, item 3)."""
+    (images / "cal_0150.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+    run = DoitRun(tmp_path)
+    proc = build(run, f"calibration.images={images}", "calibration.batches=2", check=False)
+    assert proc.returncode != 0 and "cal_0150.jpg: unreadable or not an image" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (run.build / "_common" / "calibration.json").exists()
+
+
+def test_key_covers_every_image_of_the_set(tmp_path, images):
+    """Only 16 of 200 images are used, but a change to any of them (content or name) recalibrates."""
+    run = DoitRun(tmp_path)
+    base = [f"calibration.images={images}", "calibration.batches=2"]
+    build(run, *base)
+    assert "calibrate:scales" not in run.executed(build(run, *base))
+    img = cv2.imread(str(images / "cal_0150.jpg"))
+    cv2.imwrite(str(images / "cal_0150.jpg"), 255 - img)  # new content outside the batches used
+    assert "calibrate:scales" in run.executed(build(run, *base))
+    (images / "cal_0151.jpg").rename(images / "cal_9151.jpg")  # a new name outside the batches used
+    assert "calibrate:scales" in run.executed(build(run, *base))
+    assert "calibrate:scales" in run.executed(
+        build(run, f"calibration.images={images}", "calibration.batches=3")
+    )
+
+
+def test_list_file_order_is_keyed(tmp_path, images):
+    lst = tmp_path / "list.txt"
+    names = [f"cal/cal_{i:04d}.jpg" for i in range(32)]
+    lst.write_text("\n".join(names) + "\n")
+    run = DoitRun(tmp_path)
+    base = [f"calibration.images={lst}", "calibration.batches=2"]
+    build(run, *base)
+    lst.write_text("\n".join(reversed(names)) + "\n")  # same files, other 16 used
+    assert "calibrate:scales" in run.executed(build(run, *base))
+    used = json.loads((run.build / "_common" / "calibration.json").read_text())["images"]
+    assert sorted(Path(p).name for p in used) == [f"cal_{i:04d}.jpg" for i in range(16, 32)]

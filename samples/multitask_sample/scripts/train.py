@@ -10,6 +10,11 @@ validation/ and on the frames of video/sample.mp4 decoded through GStreamer.
 
 torch is used only here (pip install torch==2.13.0); the tao2ds product never imports it.
 
+``--variant tao5`` trains the same network the same way (same seeds, so the same weights) and exports
+it shaped like a real TAO 5 multitask export instead (reference tao-tools.md §4.4): outputs named
+after the tasks, ``base_color``, ``category``, ``season``, in sorted task order, each ``N x C`` with
+a dynamic batch. It writes samples/multitask_tao5/ (model.onnx, classmap.json, spec.txt).
+
 Preprocessing is exactly what DeepStream's nvinfer does with net-scale-factor=1.0,
 offsets=103.939;116.779;123.68, model-color-format=1 (BGR): RGB uint8 image -> cv2.resize to
 60x80 (INTER_LINEAR) -> BGR -> float32 -> minus per-channel mean -> CHW.  No scaling.
@@ -39,6 +44,12 @@ IN_W, IN_H = 60, 80
 MEAN_BGR = np.array([103.939, 116.779, 123.68], np.float32)
 TASK_ORDER = ["base_color", "category", "season"]          # classmap order (sorted, as TAO)
 OUTPUT_ORDER = ["season", "category", "base_color"]         # graph output order (NVIDIA sample)
+VARIANTS = {  # output directory, graph output order, output tensor name per task
+    "uff_names": (SAMPLE_DIR, OUTPUT_ORDER, "{task}/Softmax"),
+    # TAO 5: keras2onnx names each output after its Keras Dense layer, i.e. the task, and
+    # model_builder.py builds the heads in sorted(task) order (reference tao-tools.md §4.4)
+    "tao5": (SAMPLE_DIR.parent / "multitask_tao5", TASK_ORDER, "{task}"),
+}
 SEED = gen.SEED
 EPOCHS = 12
 BATCH = 64
@@ -133,16 +144,17 @@ class SmallMultitaskNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """Softmax outputs in the graph order season, category, base_color."""
+    """Softmax outputs in the graph order (season, category, base_color unless told otherwise)."""
 
-    def __init__(self, net: SmallMultitaskNet):
+    def __init__(self, net: SmallMultitaskNet, order=OUTPUT_ORDER):
         super().__init__()
         self.net = net
+        self.order = list(order)
 
     def forward(self, x):
         f = self.net.features(x)
         f = torch.flatten(F.adaptive_avg_pool2d(f, 1), 1)
-        return tuple(torch.softmax(self.net.heads[t](f), dim=1) for t in OUTPUT_ORDER)
+        return tuple(torch.softmax(self.net.heads[t](f), dim=1) for t in self.order)
 
 
 def fuse_bn(net: SmallMultitaskNet) -> SmallMultitaskNet:
@@ -173,7 +185,7 @@ def batch_predict_ort(sess, x: np.ndarray, bs: int = 100) -> dict[str, np.ndarra
     for i in range(0, len(x), bs):
         res = sess.run(None, {"input_1": x[i:i + bs]})
         for n, r in zip(names, res):
-            outs[n.split("/")[0]].append(r)
+            outs[n.split("/")[0]].append(r)  # "season/Softmax" or "season"
     return {t: np.concatenate(v) for t, v in outs.items()}
 
 
@@ -186,6 +198,63 @@ def fmt(acc: dict[str, float]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+def write_spec_tao5(path: Path, train_dir: Path, epochs: int, batch: int, lr: float) -> None:
+    """The TAO 5 sample's spec: TAO's multitask Experiment, with dataset paths a user can follow.
+
+    Its dataset_config names the shipped validation set (relative to this spec's folder, as tao2ds
+    reads it), so `doit verify model=multitask_tao5` finds it without model.validation.
+    """
+    path.write_text(f"""\
+# TAO 5 (TF1) multitask_classification experiment spec of the TAO 5-style sample.
+# The model beside it is the bundled sample's small PyTorch CNN (not a real TAO ResNet-10),
+# trained by samples/multitask_sample/scripts/train.py --variant tao5 exactly like
+# samples/multitask_sample (same data, seeds and schedule, so the same weights), and exported the
+# way TAO 5 exports: outputs base_color, category, season (sorted), each N x C.
+# Trained on {train_dir / 'train.csv'} (not shipped); val_csv_path and image_directory_path
+# name the shipped validation set, relative to this file. No preprocess_mode: the multitask
+# Experiment has none, TAO multitask always trains with caffe preprocessing.
+random_seed: {SEED}
+model_config {{
+  arch: "resnet"
+  n_layers: 10
+  use_batch_norm: true
+  all_projections: true
+  freeze_blocks: 0
+  input_image_size: "3,{IN_H},{IN_W}"
+  resize_interpolation_method: BILINEAR
+}}
+training_config {{
+  batch_size_per_gpu: {batch}
+  num_epochs: {epochs}
+  checkpoint_interval: 1
+  learning_rate {{
+    soft_start_cosine_annealing_schedule {{
+      min_learning_rate: 1e-6
+      max_learning_rate: {lr:g}
+      soft_start: 0.1
+    }}
+  }}
+  regularizer {{
+    type: L2
+    weight: 5e-4
+  }}
+  optimizer {{
+    adam {{
+      epsilon: 1e-7
+      beta1: 0.9
+      beta2: 0.999
+      amsgrad: false
+    }}
+  }}
+}}
+dataset_config {{
+  train_csv_path: "{train_dir / 'train.csv'}"
+  val_csv_path: "../multitask_sample/validation/labels.csv"
+  image_directory_path: "../multitask_sample/validation/images"
+}}
+""")
+
+
 def write_spec(path: Path, train_dir: Path, epochs: int, batch: int, lr: float) -> None:
     path.write_text(f"""\
 # TAO (TF1) multitask classification experiment spec of the bundled sample.
@@ -248,7 +317,12 @@ def main(argv=None) -> int:
     ap.add_argument("--train-dir", type=Path, default=gen.DEFAULT_TRAIN_DIR)
     ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--variant", choices=sorted(VARIANTS), default="uff_names",
+                    help="uff_names: samples/multitask_sample (season/Softmax first); "
+                         "tao5: samples/multitask_tao5 (base_color, category, season)")
     args = ap.parse_args(argv)
+    out_dir, output_order, name_fmt = VARIANTS[args.variant]
+    out_dir.mkdir(parents=True, exist_ok=True)
 
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
@@ -302,23 +376,24 @@ def main(argv=None) -> int:
     # ---- export ----------------------------------------------------------------------------
     net.eval()
     fuse_bn(net)
-    wrapper = ExportWrapper(net).eval()
-    onnx_path = SAMPLE_DIR / "model.onnx"
+    wrapper = ExportWrapper(net, output_order).eval()
+    onnx_path = out_dir / "model.onnx"
     dummy = torch.from_numpy(x_val[:2])
-    out_names = [f"{t}/Softmax" for t in OUTPUT_ORDER]
+    out_names = [name_fmt.format(task=t) for t in output_order]
     torch.onnx.export(wrapper, (dummy,), str(onnx_path), dynamo=False, opset_version=17,
                       input_names=["input_1"], output_names=out_names,
                       dynamic_axes={"input_1": {0: "N"}, **{n: {0: "N"} for n in out_names}},
                       do_constant_folding=True)
-    write_classmap(SAMPLE_DIR / "classmap.json")
-    write_spec(SAMPLE_DIR / "spec.txt", args.train_dir, args.epochs, BATCH, LR)
+    write_classmap(out_dir / "classmap.json")
+    (write_spec_tao5 if args.variant == "tao5" else write_spec)(
+        out_dir / "spec.txt", args.train_dir, args.epochs, BATCH, LR)
 
     import onnx
     import onnxruntime as ort
     m = onnx.load(str(onnx_path))
-    for node in m.graph.node:  # name each Softmax node like its output, as in NVIDIA's model
+    for node in m.graph.node:  # name each Softmax node <task>/Softmax, as in NVIDIA's model
         if node.op_type == "Softmax" and node.output[0] in out_names:
-            node.name = node.output[0]
+            node.name = f"{output_order[out_names.index(node.output[0])]}/Softmax"
     onnx.save(m, str(onnx_path))
     onnx.checker.check_model(m, full_check=True)
     print("onnx.checker: ok")
@@ -337,7 +412,7 @@ def main(argv=None) -> int:
     probs = batch_predict_ort(sess, x_val)
     with torch.no_grad():
         ref = wrapper(torch.from_numpy(x_val))
-    diff = max(float(np.abs(probs[t] - r.numpy()).max()) for t, r in zip(OUTPUT_ORDER, ref))
+    diff = max(float(np.abs(probs[t] - r.numpy()).max()) for t, r in zip(output_order, ref))
     print(f"ORT vs torch: max |diff| = {diff:.2e}")
     assert diff < 1e-4, diff
     acc_val = accuracies(probs, y_val)

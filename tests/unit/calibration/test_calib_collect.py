@@ -114,3 +114,67 @@ def test_default_entropy_flattens_the_relu_zero_spike(tiny_model_path: Path) -> 
     assert published["relu_out"] < 0.6 * default["relu_out"]
     assert default["relu_out"] > 0.5 * maxima["relu_out"]
     assert default["input_1"] == pytest.approx(published["input_1"], rel=0.01)  # no zero spike there
+
+
+class _Loaders:
+    """A batch source with loaders(), like model.imageset.ImageBatches; counts calls per thread."""
+
+    def __init__(self, batches: list[np.ndarray], fail_at: int | None = None):
+        self.batches, self.fail_at = batches, fail_at
+        self.threads: set[str] = set()
+
+    def _load(self, k: int) -> np.ndarray:
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        if k == self.fail_at:
+            raise RuntimeError(f"batch {k} is broken")
+        return self.batches[k]
+
+    def loaders(self):
+        return [lambda k=k: self._load(k) for k in range(len(self.batches))]
+
+    def __call__(self):
+        return (self._load(k) for k in range(len(self.batches)))
+
+
+@pytest.mark.parametrize("method", ["entropy", "percentile", "max"])
+def test_any_number_of_workers_gives_identical_ranges(tiny_model_path: Path, method: str) -> None:
+    batches = make_batches(9)
+    one = collect_ranges(tiny_model_path, replayable(batches), method, workers=1)
+    source = _Loaders(batches)
+    three = collect_ranges(tiny_model_path, source, method, workers=3)
+    assert three == one  # exact equality, same order
+    assert list(three) == TENSORS
+    assert len(source.threads) > 1 and all(t.startswith("calibrate") for t in source.threads)
+
+
+def test_a_failing_batch_stops_the_pass_with_its_error(tiny_model_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="batch 4 is broken"):
+        collect_ranges(tiny_model_path, _Loaders(make_batches(12), fail_at=4), workers=3)
+
+
+def test_relu_outputs_derived_from_their_inputs_equal_direct_statistics(tiny_model_path: Path) -> None:
+    """relu_out is neither fetched nor binned; its range and histogram equal those of its own values."""
+    from tao2ds.calibration.collect import _session
+    from tao2ds.calibration.histogram import AbsHistogramCollector, AbsMaxCollector
+
+    batches = make_batches(5)
+    for b in batches:
+        b[0, :, 0, 0] = 400.0  # a large positive input: conv_out's largest |x| is positive
+    stats = collect_statistics(tiny_model_path, replayable(batches), workers=2)
+    assert stats.histograms is not None and stats.histograms.derived == {"relu_out"}
+    data, names = augmented_model_bytes(onnx.load(str(tiny_model_path)))
+    session = _session(data, None)  # the graph as written, like the calibrator
+    outputs = [dict(zip(["input_1", *names], [b, *session.run(names, {"input_1": b})])) for b in batches]
+    direct = AbsMaxCollector()
+    for out in outputs:
+        for name, value in out.items():
+            direct.update(name, value)
+    assert stats.maxima.amax == direct.amax and list(stats.maxima.amax) == TENSORS
+    plain = AbsHistogramCollector(direct.amax)
+    for out in outputs:
+        for name, value in out.items():
+            plain.update(name, value)
+    for name in TENSORS:
+        assert np.array_equal(stats.histograms.histogram(name).counts, plain.histogram(name).counts), name

@@ -79,3 +79,97 @@ def test_memory_does_not_grow_with_updates() -> None:
         hist.update("a", rng.standard_normal(1000).astype(np.float32))
         hist.update("b", rng.standard_normal(1000).astype(np.float32))
     assert hist.nbytes == before == 2 * 2048 * 8
+
+
+def _reference_counts(chunks: list[np.ndarray], amax: float, bins: int = 2048) -> np.ndarray:
+    """The formula as first written: min(trunc(float32(|x| * float32(bins / amax))), bins - 1)."""
+    counts = np.zeros(bins, np.int64)
+    for c in chunks:
+        idx = np.abs(c.astype(np.float32).ravel())
+        idx *= np.float32(bins / amax)
+        idx = np.minimum(idx.astype(np.intp), bins - 1)
+        counts += np.bincount(idx, minlength=bins)
+    return counts
+
+
+def test_binning_is_exactly_the_reference_formula_incl_bin_edges() -> None:
+    rng = np.random.default_rng(3)
+    amax = 7.3
+    edges = (np.arange(2049) * (amax / 2048)).astype(np.float32)  # values on and next to bin edges
+    near = np.concatenate([edges, np.nextafter(edges, 0), np.nextafter(edges, 10)])
+    signed = [rng.standard_normal(5000).astype(np.float32), near, -near]
+    signed = [np.clip(c, -amax, amax).astype(np.float32) for c in signed]
+    hist = AbsHistogramCollector({"t": amax})
+    for c in signed:
+        hist.update("t", c)
+    assert np.array_equal(hist.histogram("t").counts, _reference_counts(signed, amax))
+    nonneg = [np.abs(c) for c in signed] + [np.array([-0.0, 0.0], np.float32)]
+    fast = AbsHistogramCollector({"t": amax}, nonnegative={"t"})  # skips |x|
+    for c in nonneg:
+        fast.update("t", c)
+    assert np.array_equal(fast.histogram("t").counts, _reference_counts(nonneg, amax))
+
+
+def test_max_collector_knows_nonnegative_tensors_and_merges() -> None:
+    a, b = AbsMaxCollector(), AbsMaxCollector()
+    a.update("relu", np.array([0.0, 2.0], np.float32))
+    a.update("conv", np.array([1.0, 3.0], np.float32))
+    b.update("relu", np.array([-0.0, 5.0], np.float32))
+    b.update("conv", np.array([-4.0, 1.0], np.float32))
+    a.merge(b)
+    assert a.amax == {"relu": 5.0, "conv": 4.0}
+    assert a.nonnegative == {"relu"}
+
+
+def test_histograms_merge_by_adding_counts() -> None:
+    rng = np.random.default_rng(4)
+    chunks = [rng.standard_normal(300).astype(np.float32) for _ in range(4)]
+    whole = _two_pass(chunks)
+    amax = {"t": whole.histogram("t").amax}
+    left, right = AbsHistogramCollector(amax), AbsHistogramCollector(amax)
+    for k, c in enumerate(chunks):
+        (left if k % 2 else right).update("t", c)
+    left.merge(right)
+    assert np.array_equal(left.histogram("t").counts, whole.histogram("t").counts)
+    with pytest.raises(ValueError, match="different ranges"):
+        left.merge(AbsHistogramCollector({"t": 1.0}))
+
+
+def test_binning_in_chunks_equals_the_reference_on_long_tensors() -> None:
+    rng = np.random.default_rng(5)
+    big = [rng.laplace(size=(3, 100_003)).astype(np.float32), np.maximum(rng.standard_normal(70_001), 0)]
+    big = [b.astype(np.float32) for b in big]
+    for nonneg, chunks in ((set(), big[:1]), ({"t"}, big[1:])):
+        amax = float(max(np.abs(c).max() for c in chunks))
+        hist = AbsHistogramCollector({"t": amax}, nonnegative=nonneg)
+        for c in chunks:
+            hist.update("t", c)
+        assert np.array_equal(hist.histogram("t").counts, _reference_counts(chunks, amax))
+
+
+def test_relu_histogram_derived_from_its_input_is_exact() -> None:
+    rng = np.random.default_rng(6)
+    x = [rng.laplace(size=50_000).astype(np.float32) for _ in range(3)]
+    x[1][7] = 9.5  # the largest |x| is positive, so Relu keeps it: equal ranges
+    x[2][:2048] = (np.arange(2048) * (9.5 / 2048)).astype(np.float32)  # bin edges
+    x[2][2048:4096] = -x[2][:2048]
+    y = [np.maximum(c, 0) for c in x]
+    amax = {"x": 9.5, "y": 9.5}
+    hist = AbsHistogramCollector(amax, relu_of={"y": "x"})
+    assert hist.derived == {"y"}
+    for cx, cy in zip(x, y):
+        hist.update("x", cx)
+        hist.update("y", cy)  # ignored: derived
+    assert np.array_equal(hist.histogram("x").counts, _reference_counts(x, 9.5))
+    assert np.array_equal(hist.histogram("y").counts, _reference_counts(y, 9.5))
+    assert hist.nbytes == 2 * 2048 * 8
+    # a negative extreme: ranges differ, so the Relu output is binned from its own values
+    apart = AbsHistogramCollector({"x": 12.0, "y": 9.5}, relu_of={"y": "x"})
+    assert apart.derived == frozenset()
+
+
+def test_signed_binning_clips_values_beyond_the_range_like_the_plain_one() -> None:
+    hist = AbsHistogramCollector({"x": 1.0, "y": 1.0}, bins=8, relu_of={"y": "x"})
+    hist.update("x", np.array([0.0, -0.99, 1.0, -1.0, 7.0, -7.0, 0.5], dtype=np.float32))
+    assert hist.histogram("x").counts.tolist() == [1, 0, 0, 0, 1, 0, 0, 5]
+    assert hist.histogram("y").counts.tolist() == [4, 0, 0, 0, 1, 0, 0, 2]

@@ -28,6 +28,7 @@ def test_int8_on_nano_names_gpu_and_supported_precisions():
         (["target=x86_dgpu", "pipeline.sinks.0.kind=drm"], "only on Jetson"),
         (["target=jetson_orin", "pipeline.memory=cuda_unified"], "dGPU only"),
         (["model.classifier_threshold=1.5"], "within 0..1"),
+        (["model.calibration_cache=x.cache", "calibration.images=cal"], "so no image is read"),
     ],
 )
 def test_capability_problems(overrides, expect):

@@ -61,3 +61,15 @@ def test_reads_the_bundled_config():
     cfg = ROOT / "samples" / "detector" / "config_infer_primary_detector.txt"
     assert detector_release_problems(cfg, "7.1") == []
     assert {f.key for f in detector_release_problems(cfg, "6.3")} == {"onnx-file"}
+
+
+def test_detector_config_not_utf8_is_an_input_error(tmp_path):
+    from tao2ds.config.capabilities import find_problems
+    from tao2ds.config.compose import compose
+    from tao2ds.core.errors import InputError
+
+    bad = tmp_path / "det.txt"
+    bad.write_bytes(b"[property]\nmodel-engine-file=caf\xe9.engine\n")
+    cfg = compose(["pipeline=detect_classify", f"pipeline.detector.config={bad}"]).cfg
+    with pytest.raises(InputError, match=r"det.txt: not UTF-8 text \(byte 0xe9 at offset 32, line 2\)"):
+        find_problems(cfg)

@@ -3,7 +3,7 @@ import pytest
 
 from tao2ds.core.errors import ModelError
 from tao2ds.model.preprocess import Preprocessing, preprocess_frame, resolve_preprocessing, spec_input_size
-from tao2ds.model.tao_spec import find_all, parse_spec_text
+from tao2ds.model.tao_spec import parse_spec_text
 
 MULTITASK_SPEC = """
 random_seed: 42
@@ -30,11 +30,9 @@ def resolve(spec_text=None, override=None, dims=(3, 80, 60)):
     return resolve_preprocessing(override or {}, spec, dims, 1)
 
 
-def test_spec_parser_reads_nested_repeated_fields():
+def test_spec_input_size_from_the_multitask_spec():
     spec = parse_spec_text(MULTITASK_SPEC)
-    assert find_all(spec, "input_image_size") == ["3,80,60"]
-    assert spec["model_config"][0]["n_layers"] == [10]
-    assert spec_input_size(spec) == (3, 80, 60)
+    assert spec.schema == "multitask_classification" and spec_input_size(spec) == (3, 80, 60)
 
 
 def test_multitask_defaults_to_caffe_with_imagenet_bgr_mean():
@@ -87,7 +85,7 @@ def test_color_format_must_fit_channels():
 
 
 def test_malformed_spec_names_line():
-    with pytest.raises(ModelError, match=r"spec: unbalanced braces|expected a field name"):
+    with pytest.raises(ModelError, match=r"^spec:2:\d+: not a TAO training spec: Expected \"}\""):
         parse_spec_text("model_config {\n arch: 'x'\n")
 
 
@@ -110,3 +108,24 @@ def test_preprocess_frame_resizes_to_infer_dims():
     x = preprocess_frame(frame, Preprocessing("tf", 0.0078, (127.5,) * 3, 0, (3, 80, 60), 1, "t"))
     assert x.shape == (3, 80, 60)
     assert x[0, 0, 0] == pytest.approx(0.0078 * 127.5) and x[0, -1, 0] == pytest.approx(-0.0078 * 127.5)
+
+
+@pytest.mark.parametrize("color", [0, 1, 2])
+@pytest.mark.parametrize("scaling_filter", [0, 1, 3])
+def test_preprocess_batch_is_bit_identical_to_frame_by_frame(color, scaling_filter):
+    from tao2ds.model.preprocess import preprocess_batch
+
+    rng = np.random.default_rng(color * 10 + scaling_filter)
+    frames = [rng.integers(0, 256, (90 + k, 120 - k, 3), dtype=np.uint8) for k in range(5)]
+    mode, scale, offsets = (
+        ("caffe", 1.0, (103.939, 116.779, 123.68))
+        if color != 0
+        else ("torch", 0.017507, (123.675, 116.28, 103.53))
+    )
+    if color == 2:
+        offsets = (128.0,)
+    pp = Preprocessing(mode, scale, offsets, color, (1 if color == 2 else 3, 80, 60), scaling_filter, "t")
+    batch = preprocess_batch(frames, pp)
+    ref = np.stack([preprocess_frame(f, pp) for f in frames])
+    assert batch.dtype == np.float32 and batch.flags.c_contiguous and batch.shape == ref.shape
+    assert np.array_equal(batch.view(np.uint32), ref.view(np.uint32))  # same bits, not just close

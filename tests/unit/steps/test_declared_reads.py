@@ -84,13 +84,21 @@ def plan(ctx) -> list:
     [
         ["target=jetson_orin", "precision=int8"],
         ["target=x86_dgpu", "pipeline=detect_classify"],
+        ["target=jetson_orin", "precision=int8", "model=multitask_tao5", "model.calibration_cache={cache}"],
         ["target=jetson_nano", "pipeline.infer_plugin=nvinferserver"],
     ],
-    ids=["int8-orin", "detect-classify", "nvinferserver"],
+    ids=["int8-orin", "detect-classify", "tao5-imported-cache", "nvinferserver"],
 )
 def test_every_step_reads_only_what_it_declares(tmp_path, monkeypatch, overrides):
     global _READS
     monkeypatch.chdir(ROOT)  # the sample's paths are relative to the project
+    if any("{cache}" in o for o in overrides):  # a cache naming the model's tensors, as TAO's export would
+        from tao2ds.calibration.cache_format import CalibrationCache
+        from tao2ds.calibration.imported import graph_activations
+
+        names = graph_activations(ROOT / "samples" / "multitask_tao5" / "model.onnx")
+        (tmp_path / "tao.cache").write_text(CalibrationCache(8502, scales={n: 0.04 for n in names}).render())
+        overrides = [o.format(cache=tmp_path / "tao.cache") for o in overrides]
     ctx = build_context([*overrides, f"build.dir={tmp_path / 'build'}", "cache.dir=null"], cache=None)
     undeclared = {}
     for step in plan(ctx):
