@@ -36,7 +36,11 @@ def validation_set(
     if csv_path or images:
         if not (csv_path and images):
             missing = "model.validation.images" if csv_path else "model.validation.csv"
-            raise ConfigError(f"model.validation needs both csv and images; set {missing}", key=missing)
+            raise ConfigError(
+                f"{missing} is not set: doit verify needs a labelled validation set "
+                "(model.validation.csv: TAO's multitask CSV; model.validation.images: its image folder)",
+                key=missing,
+            )
         return Path(csv_path), Path(images), "model.validation"
     named = load_spec(spec).validation_set() if spec else None
     if named is None:
@@ -182,20 +186,12 @@ def verify(
 ) -> dict[str, Any]:
     """``backend``: "reference" (ONNX Runtime here) or "triton" (the model as the Triton server at
     ``triton_url`` serves it; the Q/DQ comparison is a reference-backend check and is skipped)."""
-    for key, value in (("model.validation.csv", csv_path), ("model.validation.images", images)):
-        if value is None:
-            raise ConfigError(
-                f"{key} is not set: doit verify needs a labelled validation set "
-                "(model.validation.csv: TAO's multitask CSV; model.validation.images: its image folder)",
-                key=key,
-            )
-    assert csv_path is not None and images is not None
+    csv_path, images, source = validation_set(csv_path, images, spec)
     if not images.is_dir():
         raise InputError(
             f"model.validation.images={images}: not a directory", key="model.validation.images", file=images
         )
     manifest = check_fresh(build_dir, config)
-    csv_path, images, source = validation_set(csv_path, images, spec)
     report = {
         "target": manifest["target"],
         "min_accuracy": min_accuracy,

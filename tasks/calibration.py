@@ -12,7 +12,8 @@ def task_calibrate():
     for g in current().groups:
         if g.int8:
             yield task(calibration.calibrate(g), g.cache)
-            yield task(calibration.qdq(g), g.cache)
+            if calibration.has_graph(g):  # a UFF .etlt: TAO's cache only, no Q/DQ model
+                yield task(calibration.qdq(g), g.cache)
 
 
 def task_calibcache():
@@ -21,4 +22,5 @@ def task_calibcache():
     for g, tb in ctx.each_target():
         if tb.int8:
             yield task(calibration.calibration_cache(g, tb), ctx.cache)
-            yield task(calibration.stage_qdq(g, tb), ctx.cache)
+            if not tb.layout.uff:
+                yield task(calibration.stage_qdq(g, tb), ctx.cache)

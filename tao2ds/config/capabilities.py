@@ -513,14 +513,14 @@ def model_source_problems(cfg: ConfigView) -> list[Problem]:
                 "the model as ONNX with TAO 5",
             )
         )
-    if str(cfg.precision.name) == "int8":
+    if str(cfg.precision.name) == "int8" and not cfg.model.calibration_cache:
         out.append(
             Problem(
                 "precision",
                 "int8",
                 f"precision=int8 with a UFF .etlt: tao2ds has no graph to calibrate ({etlt} is UFF); "
-                "the only INT8 route is a calibration cache from TAO's own export (not yet supported here)",
-                hint="use precision=fp16",
+                "the only INT8 route is the calibration cache TAO's export wrote (tao ... export --cal_cache_file)",
+                hint="set model.calibration_cache=<that cache file>, or use precision=fp16",
             )
         )
     if builder in ("tensorrt", "trtexec", "ssh", "tao_deploy"):

@@ -24,7 +24,8 @@ def report_build(layouts) -> None:
             if a.get("triton_model_file")
             else f"none (DeepStream builds {m['engine_file_name']} on the device)"
         )
-        extra = f", calibration {a['calibration_cache']} + {a['qdq_onnx']}" if a["calibration_cache"] else ""
+        cal = [a["calibration_cache"], a.get("qdq_onnx")]
+        extra = f", calibration {' + '.join(c for c in cal if c)}" if a["calibration_cache"] else ""
         logger.info(
             "%s (%s) -> %s/: %s [%s], %s, %s%s; engine: %s",
             m["target"],

@@ -292,6 +292,11 @@ def calibrate(ctx) -> Step:
     )
 
 
+def has_graph(ctx) -> bool:
+    """An ONNX graph to quantize (not a UFF .etlt, whose INT8 scales come only from TAO's cache)."""
+    return source_onnx(ctx.cfg, ctx.tag) is not None
+
+
 def qdq(ctx) -> Step:
     c = ctx.common
     return Step(

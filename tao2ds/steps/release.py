@@ -82,7 +82,7 @@ def artifact_files(ctx, tb) -> list[Path]:
     """Every file of the target folder the build writes before the manifest."""
     L = tb.layout
     det = configs.detector(ctx, tb)
-    cal = [L.calibration_cache, L.qdq_onnx] if tb.int8 else []
+    cal = ([L.calibration_cache] + ([] if L.uff else [L.qdq_onnx])) if tb.int8 else []
     classifier = (
         [L.nvinferserver_config, *triton.repo(ctx, tb).output_files()]
         if triton.enabled(tb)
@@ -128,7 +128,7 @@ def manifest(ctx, tb) -> Step:
         "nvinfer_config": None if L.nvinferserver else rel(L.nvinfer_config),
         "app_config": rel(L.app_config),
         "calibration_cache": rel(L.calibration_cache) if int8 else None,
-        "qdq_onnx": rel(L.qdq_onnx) if int8 else None,
+        "qdq_onnx": rel(L.qdq_onnx) if int8 and not L.uff else None,
         "engine": rel(L.engine) if builds else None,
         "engine_sidecar": rel(L.engine_sidecar) if builds else None,
     }

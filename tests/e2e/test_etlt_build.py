@@ -129,6 +129,21 @@ def test_uff_int8_and_onnx_builders_refused(uff):
     assert "engine.builder=trtexec cannot build a UFF .etlt" in out
 
 
+def test_uff_int8_through_taos_calibration_cache(uff):
+    """A UFF .etlt's only INT8 route: the cache TAO's export wrote, rewritten for the target's TensorRT."""
+    run, doit, _, tmp = uff
+    cache = tmp / "tao_export.cache"
+    cache.write_text("TRT-7103-EntropyCalibration2\ninput_1: 3c010204\nconv1/convolution: 3d000000\n")
+    doit("build", "target=jetson_xavier", "precision=int8", f"model.calibration_cache={cache}")
+    d = run.build / "jetson_xavier"
+    assert (d / "calibration.cache").read_text() == cache.read_text().replace("TRT-7103-", "TRT-8502-")
+    config = (d / "config_infer_multitask.txt").read_text()
+    assert "int8-calib-file=calibration.cache" in config and "network-mode=1" in config
+    m = json.loads((d / "manifest.json").read_text())
+    assert m["artifacts"]["qdq_onnx"] is None and m["calibration"]["graph_checked"] is False
+    assert not list(d.glob("*.onnx"))
+
+
 def test_missing_key_is_a_clear_error(uff):
     proc = uff[1]("build", "target=jetson_xavier", check=False, key=None)
     out = proc.stdout + proc.stderr

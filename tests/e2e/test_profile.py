@@ -124,7 +124,9 @@ def test_profile_without_an_engine_says_how_to_get_one(tmp_path):
 
 
 def test_profile_here_when_the_local_trtexec_matches_the_engine(tmp_path, monkeypatch):
-    dev = make_device(tmp_path / "here", trt="10.3.0")  # a Tesla T4 (7.5) with TensorRT 10.3.0: x86_dgpu
+    dev = make_device(
+        tmp_path / "here", trt="10.16.0.72"
+    )  # a Tesla T4 (7.5) with x86_dgpu's TensorRT (DS 9.2)
     monkeypatch.setenv("PATH", f"{dev.bin}:{os.environ['PATH']}")
     monkeypatch.setenv("TAO2DS_PROBE_ROOT", str(dev.sysroot))
     run = DoitRun(tmp_path)

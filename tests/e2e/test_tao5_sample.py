@@ -41,7 +41,7 @@ def test_validation_set_sources(tmp_path):
         ConfigError, match=r"set model.validation.csv=<TAO multitask CSV> and model.validation"
     ):
         validation_set(None, None, None)
-    with pytest.raises(ConfigError, match="set model.validation.images"):
+    with pytest.raises(ConfigError, match="model.validation.images is not set"):
         validation_set("v.csv", None, SPEC)
     assert validation_set("v.csv", "imgs", SPEC) == (Path("v.csv"), Path("imgs"), "model.validation")
     csv, images, source = validation_set(None, None, SPEC)
