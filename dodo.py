@@ -13,6 +13,7 @@ from tasks.release import task_bundle, task_lock  # noqa: F401
 from tasks.report import task_profile, task_report  # noqa: F401
 from tasks.run import task_launch, task_verify  # noqa: F401
 from tasks.target import task_appconfig, task_build, task_labels, task_manifest, task_nvinfer, task_stage  # noqa: F401
+from tasks.triton import task_triton  # noqa: F401
 
 for _name, _creator in list(globals().items()):
     if _name.startswith("task_"):

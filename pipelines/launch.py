@@ -41,7 +41,7 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
     check_fresh(build_dir, build_cfg)
     backend, why = choose_backend(str(run["backend"]))
     print(f"launch: backend {backend} ({why})")
-    if backend == "reference":
+    if backend in ("reference", "triton"):
         from pipelines import reference  # deferred: pipelines import GStreamer / ONNX Runtime
 
         det = (
@@ -55,6 +55,9 @@ def launch(build_dir: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
             annotate=run.get("annotate", True),
             detections=Path(det) if det else None,
             config=build_cfg,
+            backend=backend,
+            triton_url=run.get("triton_url"),
+            triton_timeout_s=run.get("triton_timeout_s", 10.0),
         )
     elif backend == "deepstream-app":
         summary = run_deepstream_app(build_dir, target, Path(cfg["engine"]["known_hosts"]))

@@ -23,6 +23,7 @@ from tao2ds.core import fileio
 from tao2ds.core.errors import InputError, Tao2dsError
 from tao2ds.deepstream.app import read_app_config
 from tao2ds.deepstream.nvinfer import NvinferSettings, read_nvinfer
+from tao2ds.deepstream.nvinferserver import read_nvinferserver
 from tao2ds.deepstream.sources import resolve_uri
 from tao2ds.model.classifier_output import Attribute, parse_outputs
 from tao2ds.model.preprocess import preprocess_frame
@@ -61,6 +62,61 @@ class ReferenceClassifier:
             tensors = [preprocess_frame(img, s.preprocessing) for img in images[start : start + s.batch_size]]
             out += [parse_outputs(p, s.threshold, s.labels) for p in self.infer(tensors)]
         return out
+
+
+def classifier_settings(build_dir: Path, manifest: dict[str, Any]) -> NvinferSettings:
+    """The classifier's settings from the config the GIE group names: nvinfer's or nvinferserver's."""
+    art = manifest["artifacts"]
+    if art.get("nvinferserver_config"):
+        return read_nvinferserver(
+            build_dir / art["nvinferserver_config"],
+            onnx=build_dir / art["onnx"],
+            infer_dims=manifest["preprocessing"]["infer_dims"],
+        ).classifier
+    return read_nvinfer(build_dir / art["nvinfer_config"])
+
+
+def make_classifier(
+    build_dir: Path,
+    manifest: dict[str, Any],
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
+    onnx: Optional[Path] = None,
+):
+    """ONNX Runtime here (reference), or the Triton server nvinferserver would use (triton)."""
+    if backend != "triton":
+        return ReferenceClassifier(classifier_settings(build_dir, manifest), manifest["output_order"], onnx)
+    from pipelines.triton_client import TritonClassifier  # deferred: tritonclient/gRPC only for this backend
+
+    art = manifest["artifacts"]
+    if not art.get("nvinferserver_config"):
+        raise Tao2dsError(
+            f"run.backend=triton: {build_dir} was built for nvinfer; rebuild with pipeline.infer_plugin=nvinferserver"
+        )
+    server = read_nvinferserver(
+        build_dir / art["nvinferserver_config"],
+        onnx=build_dir / art["onnx"],
+        infer_dims=manifest["preprocessing"]["infer_dims"],
+    )
+    url = triton_url or server.grpc_url
+    if url:
+        return TritonClassifier(server, url, manifest["output_order"], triton_timeout_s)
+    # in-process build and no server named: serve its repository locally for this run
+    from pipelines.triton_server import LocalStandin
+
+    local = LocalStandin(build_dir).start()
+    print(
+        f"run.backend=triton: no run.triton_url, so a local Triton server (pytriton's tritonserver, "
+        f"Python-backend ONNX Runtime stand-in) serves {build_dir / art['triton_repo']} at {local.url}"
+    )
+    try:
+        clf = TritonClassifier(server, local.url, manifest["output_order"], triton_timeout_s)
+    except BaseException:
+        local.close()
+        raise
+    clf.owned = local
+    return clf
 
 
 def _batches(frames: Iterable, size: int) -> Iterator[list]:
@@ -104,18 +160,22 @@ def run(
     annotate: bool = True,
     detections: Optional[Path] = None,
     config: Optional[dict] = None,
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
+    """``backend``: "reference" (ONNX Runtime here) or "triton" (the server at ``triton_url``)."""
     from pipelines.annotate import ContactSheet  # deferred: pipelines import GStreamer / ONNX Runtime
     from pipelines.frames import decode
 
     manifest = check_fresh(build_dir, config)
     art = manifest["artifacts"]
-    settings = read_nvinfer(build_dir / art["nvinfer_config"])
     app = read_app_config(build_dir / art["app_config"])
-    classifier = ReferenceClassifier(settings, manifest["output_order"])
+    classifier = make_classifier(build_dir, manifest, backend, triton_url, triton_timeout_s)
+    settings = classifier.settings
     tasks = manifest["label_tasks"]
-    out_dir = out_dir or build_dir / "results" / "reference"
-    writer = ResultWriter(out_dir, "reference", manifest["target"])
+    out_dir = out_dir or build_dir / "results" / backend
+    writer = ResultWriter(out_dir, backend, manifest["target"])
     sheet = ContactSheet() if annotate else None
     dets = load_detections(detections) if settings.secondary else None
     if settings.secondary and dets is None:
@@ -141,6 +201,8 @@ def run(
                     )
     except KeyboardInterrupt:
         interrupted = True
+    finally:
+        getattr(classifier, "close", lambda: None)()  # a Triton client (and a server started for this run)
     summary = writer.close(interrupted, {"results": "results.jsonl"})
     if sheet:
         sheet.save(out_dir / "contact_sheet.png")
@@ -172,9 +234,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--max-frames", type=int)
     ap.add_argument("--detections", type=Path)
     ap.add_argument("--no-annotate", action="store_true")
+    ap.add_argument("--triton-url", help="run.backend=triton: host:port of the Triton gRPC endpoint")
     a = ap.parse_args(argv)
     try:
-        summary = run(a.build_dir, a.out, a.max_frames, not a.no_annotate, a.detections)
+        backend = "triton" if a.triton_url else "reference"
+        summary = run(
+            a.build_dir,
+            a.out,
+            a.max_frames,
+            not a.no_annotate,
+            a.detections,
+            backend=backend,
+            triton_url=a.triton_url,
+        )
     except Tao2dsError as e:
         print(f"tao2ds: error: {e}", file=sys.stderr)
         return 2

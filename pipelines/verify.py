@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from pipelines.reference import ReferenceClassifier
+from pipelines.reference import make_classifier
 from tao2ds.artifacts.freshness import check_fresh
 from tao2ds.core import fileio
 from tao2ds.core.errors import ConfigError, InputError, Tao2dsError, VerifyFailed
 from tao2ds.deepstream.app import read_app_config
-from tao2ds.deepstream.nvinfer import read_nvinfer
 from tao2ds.model.imageset import load_rgb
 from tao2ds.model.labels import load_classmap
 from tao2ds.model.preprocess import preprocess_frame
@@ -118,14 +117,27 @@ def evaluate(
     images: Path,
     onnx: Optional[Path] = None,
     config: Optional[Mapping] = None,
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
+) -> dict[str, Any]:
+    """``backend``: "reference" (ONNX Runtime here) or "triton" (the Triton server at ``triton_url``)."""
+    manifest = check_fresh(build_dir, config)
+    app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
+    tasks = manifest["label_tasks"]
+    clf = make_classifier(build_dir, manifest, backend, triton_url, triton_timeout_s, onnx)
+    try:
+        return _evaluate(clf, app, tasks, csv_path, images, config, backend, onnx)
+    finally:
+        getattr(clf, "close", lambda: None)()  # a Triton client (and a server started for this run)
+
+
+def _evaluate(
+    clf, app, tasks, csv_path: Path, images: Path, config, backend: str, onnx: Optional[Path]
 ) -> dict[str, Any]:
     import cv2  # deferred: OpenCV is slow to import and a no-op build needs none
 
-    manifest = check_fresh(build_dir, config)
-    settings = read_nvinfer(build_dir / manifest["artifacts"]["nvinfer_config"])
-    app = read_app_config(build_dir / manifest["artifacts"]["app_config"])
-    tasks = manifest["label_tasks"]
-    clf = ReferenceClassifier(settings, manifest["output_order"], onnx)
+    settings = clf.settings
     rows = read_validation_csv(csv_path, tasks, _known_classes(tasks, settings.labels, config))
     correct = {t: 0 for t in tasks}
     classes = {t: list(settings.labels[i]) for i, t in enumerate(tasks)}
@@ -146,8 +158,9 @@ def evaluate(
                 confusion[t][classes[t].index(row[t])][col] += 1
     # threshold-free top-1 per task, to compare models (fp32 vs Q/DQ) directly
 
-    for start in range(0, len(frames), 32):
-        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + 32]]
+    step = settings.batch_size if backend == "triton" else 32  # a server takes at most its max_batch_size
+    for start in range(0, len(frames), step):
+        tensors = [preprocess_frame(f, settings.preprocessing) for f in frames[start : start + step]]
         for probs in clf.infer(tensors):
             top1.append([int(p.argmax()) for p in probs])
     n = len(rows)
@@ -156,7 +169,7 @@ def evaluate(
         "accuracy": {t: correct[t] / n for t in tasks},
         "confusion": {t: {"classes": classes[t], "matrix": confusion[t]} for t in tasks},
         "top1": top1,
-        "model": str(onnx or settings.onnx),
+        "model": f"Triton {clf.model} at {clf.url}" if backend == "triton" else str(onnx or settings.onnx),
     }
 
 
@@ -167,7 +180,12 @@ def verify(
     min_accuracy: float,
     config: Optional[Mapping] = None,
     spec: Optional[Path] = None,
+    backend: str = "reference",
+    triton_url: Optional[str] = None,
+    triton_timeout_s: float = 10.0,
 ) -> dict[str, Any]:
+    """``backend``: "reference" (ONNX Runtime here) or "triton" (the model as the Triton server at
+    ``triton_url`` serves it; the Q/DQ comparison is a reference-backend check and is skipped)."""
     csv_path, images, source = validation_set(csv_path, images, spec)
     if not images.is_dir():
         raise InputError(
@@ -178,12 +196,21 @@ def verify(
         "target": manifest["target"],
         "min_accuracy": min_accuracy,
         "validation": {"csv": str(csv_path), "images": str(images), "source": source},
+        "backend": backend,
     }
-    fp32 = evaluate(build_dir, csv_path, images, config=config)
+    fp32 = evaluate(
+        build_dir,
+        csv_path,
+        images,
+        config=config,
+        backend=backend,
+        triton_url=triton_url,
+        triton_timeout_s=triton_timeout_s,
+    )
     report["onnx"] = {k: v for k, v in fp32.items() if k != "top1"}
     failures = [f"{t} {a:.1%}" for t, a in fp32["accuracy"].items() if a < min_accuracy]
     qdq_rel = manifest["artifacts"].get("qdq_onnx")
-    if qdq_rel:
+    if qdq_rel and backend != "triton":
         q = evaluate(build_dir, csv_path, images, onnx=build_dir / qdq_rel, config=config)
         tasks = manifest["label_tasks"]
         agree = {
@@ -204,7 +231,10 @@ def verify(
 
 
 def format_report(r: Mapping[str, Any]) -> str:
-    lines = [f"verify {r['target']}: {r['onnx']['images']} labelled images, floor {r['min_accuracy']:.0%}"]
+    via = f" via {r['onnx']['model']}" if r.get("backend") == "triton" else ""
+    lines = [
+        f"verify {r['target']}: {r['onnx']['images']} labelled images{via}, floor {r['min_accuracy']:.0%}"
+    ]
     if r.get("validation", {}).get("source", "model.validation") != "model.validation":
         lines.append(f"  validation set from the {r['validation']['source']}")
     for t, a in r["onnx"]["accuracy"].items():

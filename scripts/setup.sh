@@ -33,7 +33,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: installing Python dependencies into .venv"
-.venv/bin/python -m pip install -q -e '.[gst,test,report]'
+.venv/bin/python -m pip install -q -e '.[gst,test,report,triton]'
 
 # NVIDIA's .etlt codec (nvidia-eff-tao-encryption, for ONNX-payload .etlt models) has wheels for CPython 3.10
 # and 3.12 only, so it gets a small venv of its own, .venv-codec, which tao2ds/model/etlt.py runs its decode
@@ -53,5 +53,18 @@ if [ ! -x .venv-codec/bin/python ]; then
   else
     echo "setup: no CPython 3.10/3.12 found: ONNX .etlt models will not decrypt (set CODEC_PYTHON=<python3.12>)"
   fi
+fi
+
+# A real Triton server for the tests, run.backend=triton and benchmarks/bench_triton.py: the
+# tritonserver binary (Python backend only) inside the nvidia-pytriton wheel. PyTriton pins
+# numpy<2, so it gets its own venv; its Python-backend stand-in model runs ONNX Runtime there.
+if [ ! -x .venv-triton/bin/python ]; then
+  echo "setup: creating .venv-triton (Triton server from nvidia-pytriton)"
+  $PY -m venv .venv-triton
+fi
+if ! .venv-triton/bin/python -c "import pytriton, onnxruntime" 2>/dev/null; then
+  echo "setup: installing nvidia-pytriton and onnxruntime into .venv-triton"
+  .venv-triton/bin/python -m pip install -q --upgrade pip
+  .venv-triton/bin/python -m pip install -q "nvidia-pytriton>=0.5" onnxruntime "numpy<2"
 fi
 echo "setup: done. Use .venv/bin/doit (or 'source .venv/bin/activate')."

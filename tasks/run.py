@@ -25,7 +25,7 @@ def verify(**kwargs):
 
 
 def task_launch():
-    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|servicemaker|reference"""
+    """Build if needed, then run the pipeline: run.backend=auto|deepstream-app|pyds|servicemaker|reference|triton"""
     for tb in current().targets:
         yield {
             "name": tb.name,
@@ -37,7 +37,8 @@ def task_launch():
 
 
 def task_verify():
-    """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8)."""
+    """Accuracy on the labelled validation set through the reference pipeline (and the Q/DQ model for int8);
+    run.backend=triton: through the Triton server at run.triton_url."""
     for tb in current().targets:
         v = tb.cfg.model.validation
         yield {
@@ -53,6 +54,10 @@ def task_verify():
                         "min_accuracy": tb.cfg.verify.min_accuracy,
                         "config": tb.composed.build_config(),
                         "spec": Path(tb.cfg.model.spec) if tb.cfg.model.spec else None,
+                        # run.backend=triton: through the Triton server, as nvinferserver's gRPC mode
+                        "backend": "triton" if str(tb.cfg.run.backend) == "triton" else "reference",
+                        "triton_url": tb.cfg.run.triton_url,
+                        "triton_timeout_s": tb.cfg.run.triton_timeout_s,
                     },
                 )
             ],

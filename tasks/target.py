@@ -25,9 +25,11 @@ def task_labels():
 
 
 def task_nvinfer():
-    """The multitask model's nvinfer config."""
+    """The multitask model's nvinfer config (targets with pipeline.infer_plugin=nvinfer)."""
     ctx = current()
     for g, tb in ctx.each_target():
+        if tb.layout.nvinferserver:
+            continue  # tasks/triton.py writes its nvinferserver config instead
         extra = {"uptodate": [False]} if configs.rewrite_always(tb) else {}
         yield task(configs.nvinfer(g, tb), ctx.cache, **extra)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from tao2ds.deepstream import triton_repo
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
 from tao2ds.model.etlt import read_etlt_header
@@ -111,6 +112,8 @@ class TargetLayout:
     etlt_name: Optional[str] = None  # model.etlt's file name
     deepstream: Optional[str] = None
     int8_route_requested: str = "auto"
+    model_name: str = "multitask"  # model.name: the Triton model's name and directory
+    infer_plugin: str = "nvinfer"  # pipeline.infer_plugin
 
     @classmethod
     def from_cfg(cls, cfg, folder: Optional[str] = None) -> "TargetLayout":
@@ -129,6 +132,8 @@ class TargetLayout:
             trt_version=str(cfg.target.tensorrt),
             deepstream=str(cfg.target.deepstream),
             int8_route_requested=str(cfg.precision.int8_route),
+            model_name=str(cfg.model.name),
+            infer_plugin=str(cfg.pipeline.infer_plugin),
         )
 
     @property
@@ -195,6 +200,33 @@ class TargetLayout:
     @property
     def nvinfer_config(self) -> Path:
         return self.root / "config_infer_multitask.txt"
+
+    @property
+    def nvinferserver(self) -> bool:
+        return self.infer_plugin == "nvinferserver"
+
+    @property
+    def nvinferserver_config(self) -> Path:
+        return self.root / "config_triton_multitask.txt"
+
+    @property
+    def classifier_config(self) -> Path:
+        """The config the deepstream-app GIE group names: nvinfer's or nvinferserver's."""
+        return self.nvinferserver_config if self.nvinferserver else self.nvinfer_config
+
+    @property
+    def triton_repo(self) -> Path:
+        """Triton model repository (pipeline.infer_plugin=nvinferserver)."""
+        return self.root / "triton"
+
+    @property
+    def triton_model_config(self) -> Path:
+        return self.triton_repo / self.model_name / triton_repo.CONFIG_FILE
+
+    def triton_model_file(self, engine: bool) -> Path:
+        """The engine under Triton's file name, or the ONNX where no engine is built here."""
+        name = (triton_repo.PLAN if engine else triton_repo.ONNX)[1]
+        return self.triton_repo / self.model_name / triton_repo.VERSION / name
 
     @property
     def app_config(self) -> Path:

@@ -32,6 +32,8 @@ from tao2ds.deepstream.codes import (
 )
 from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem
+from tao2ds.deepstream.nvinferserver import release_problem, url_problem
+from tao2ds.deepstream.triton_repo import model_name_problem
 from tao2ds.model.etlt import read_etlt_header
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
@@ -117,6 +119,7 @@ RANGES: dict[str, Range] = {
     "calibration.percentile": Range(0, 100, lo_open=True, why="a percentile of |activation|"),
     "target.max_batch_size": Range(lo=1),
     "target.gpu.dla_cores": Range(lo=0),
+    "run.triton_timeout_s": Range(lo=0, lo_open=True, why="a bound on each call to the Triton server"),
 }
 
 # How a target's versions are spelled (conf/target/*.yaml): every part of the build keys off them
@@ -431,6 +434,7 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
     out += tao_builder_problems(cfg)
     out += release_problems(cfg)
     out += _network_source_problems(pipe["sources"])
+    out += _triton_problems(cfg)
     if str(cfg.pipeline.topology) == "detect_classify":
         if not cfg.pipeline.detector.config:
             add(
@@ -662,6 +666,68 @@ def _image_sequence_problems(cfg: ConfigView) -> list[Problem]:
                     "or set run.backend=reference to run it with the CPU reference pipeline only",
                 )
             )
+    return out
+
+
+def _triton_problems(cfg: ConfigView) -> list[Problem]:
+    """pipeline.infer_plugin=nvinferserver and run.backend=triton (tao2ds.deepstream.nvinferserver)."""
+    out = []
+    t, pipe, run = cfg.target, cfg.pipeline, cfg.run
+    server = str(pipe.infer_plugin) == "nvinferserver"
+    url = pipe.triton.url
+    if server:
+        why = release_problem(str(t.deepstream))
+        if why:
+            out.append(
+                Problem(
+                    "pipeline.infer_plugin",
+                    "nvinferserver",
+                    f"pipeline.infer_plugin=nvinferserver on {t.name}: {why}",
+                    hint="use pipeline.infer_plugin=nvinfer, or a target with DeepStream 6.0 or later",
+                )
+            )
+        if etlt_kind(cfg) == "uff":
+            out.append(
+                Problem(
+                    "pipeline.infer_plugin",
+                    "nvinferserver",
+                    f"pipeline.infer_plugin=nvinferserver with model.etlt={cfg.model.etlt}, a UFF model: tao2ds "
+                    "writes Triton's config.pbtxt from an ONNX graph, and Triton cannot load a .etlt",
+                    hint="re-export the model as ONNX (TAO 5), or use pipeline.infer_plugin=nvinfer",
+                )
+            )
+        why = model_name_problem(str(cfg.model.name))
+        if why:
+            out.append(Problem("model.name", str(cfg.model.name), f"model.name={cfg.model.name}: {why}"))
+    elif url is not None:
+        out.append(
+            Problem(
+                "pipeline.triton.url",
+                url,
+                f"pipeline.triton.url={url} applies to nvinferserver only, but pipeline.infer_plugin=nvinfer",
+                hint="add pipeline.infer_plugin=nvinferserver, or drop pipeline.triton.url",
+            )
+        )
+    for key, value in (("pipeline.triton.url", url), ("run.triton_url", run.triton_url)):
+        why = url_problem(value)
+        if why:
+            out.append(
+                Problem(
+                    key,
+                    value,
+                    f"{key}={value}: gRPC mode needs the Triton server's gRPC endpoint; {why}",
+                )
+            )
+    if str(run.backend) == "triton" and not server:
+        out.append(
+            Problem(
+                "run.backend",
+                "triton",
+                "run.backend=triton sends frames to a Triton server the way nvinferserver does, but this "
+                "build is for nvinfer",
+                hint="add pipeline.infer_plugin=nvinferserver (and run.triton_url=host:port of the server)",
+            )
+        )
     return out
 
 

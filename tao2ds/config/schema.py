@@ -80,6 +80,10 @@ RunBackend = _StrEnum(
             "servicemaker",
         ),  # PyServiceMaker app (DeepStream >= 8.0; pyds has no wheels from 9.0)
         ("reference", "reference"),
+        (
+            "triton",
+            "triton",
+        ),  # the reference runner's inference through a Triton server over gRPC (tritonclient)
     ],
 )
 
@@ -94,6 +98,13 @@ class LogLevel(_StrEnum):
 class Topology(_StrEnum):
     classify_frames = "classify_frames"
     detect_classify = "detect_classify"
+
+
+class InferPlugin(_StrEnum):
+    nvinfer = "nvinfer"  # TensorRT in-process (gst-nvinfer)
+    nvinferserver = (
+        "nvinferserver"  # Triton Inference Server: in-process C API, or gRPC with pipeline.triton.url
+    )
 
 
 class SinkKind(_StrEnum):
@@ -264,6 +275,15 @@ class DetectorConfig:
 
 
 @dataclass
+class TritonConfig:
+    """pipeline.infer_plugin=nvinferserver: where the model is served."""
+
+    url: Optional[str] = (
+        None  # host:port of a Triton gRPC endpoint; None: in-process, the build's triton/ repository
+    )
+
+
+@dataclass
 class PipelineConfig:
     name: str = "???"
     topology: Topology = Topology.classify_frames
@@ -277,6 +297,8 @@ class PipelineConfig:
     osd: OsdConfig = field(default_factory=OsdConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    infer_plugin: InferPlugin = InferPlugin.nvinfer
+    triton: TritonConfig = field(default_factory=TritonConfig)
     file_loop: bool = False
     perf_measurement: bool = True
 
@@ -338,6 +360,8 @@ class RunConfig:
     backend: RunBackend = RunBackend.auto  # type: ignore[valid-type]
     max_frames: Optional[int] = None
     annotate: bool = True
+    triton_url: Optional[str] = None  # run.backend=triton: host:port; None: pipeline.triton.url
+    triton_timeout_s: float = 10.0  # run.backend=triton: bound on connecting and on each request
 
 
 @dataclass

@@ -45,6 +45,9 @@ __all__ = [
 # First RTSP sink's ports; the n-th sink without explicit ports gets the n-th free port from here.
 # 8554/5400 are what NVIDIA's TAO 7.1 app config uses (deepstream.md §2.5, TAO71-app).
 RTSP_PORT_BASE = 8554
+# [primary-gie]/[secondary-gie<N>] plugin-type: 0 nvinfer, 1 nvinferserver (deepstream.md §2, [DS91-cfp]);
+# only the classifier's group follows pipeline.infer_plugin, the user's detector stays on nvinfer.
+PLUGIN_TYPE = {"nvinfer": 0, "nvinferserver": 1}
 UDP_PORT_BASE = 5400
 
 
@@ -261,6 +264,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
         )
     )
     secondary = str(p["topology"]) == "detect_classify"
+    plugin = PLUGIN_TYPE[str(p.get("infer_plugin", "nvinfer"))]
     if secondary:
         det = p["detector"]
         groups.append(
@@ -282,7 +286,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
                 [
                     ("enable", 1),
                     ("gpu-id", gpu),
-                    ("plugin-type", 0),
+                    ("plugin-type", plugin),
                     ("batch-size", i.batch_size),
                     ("gie-unique-id", p["classifier_gie_id"]),
                     ("operate-on-gie-id", det["gie_unique_id"]),
@@ -299,7 +303,7 @@ def app_groups(i: AppInputs) -> list[tuple[str, list[tuple[str, Any]]]]:
                 [
                     ("enable", 1),
                     ("gpu-id", gpu),
-                    ("plugin-type", 0),
+                    ("plugin-type", plugin),
                     ("batch-size", i.batch_size),
                     ("interval", p["interval"]),
                     ("gie-unique-id", p["classifier_gie_id"]),

@@ -19,7 +19,11 @@ def report_build(layouts) -> None:
     for L in layouts:
         m = read_manifest(L.root)
         a = m["artifacts"]
-        engine = a["engine"] or f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        engine = a["engine"] or (
+            f"none (Triton serves {a['triton_model_file']})"
+            if a.get("triton_model_file")
+            else f"none (DeepStream builds {m['engine_file_name']} on the device)"
+        )
         cal = [a["calibration_cache"], a.get("qdq_onnx")]
         extra = f", calibration {' + '.join(c for c in cal if c)}" if a["calibration_cache"] else ""
         logger.info(
@@ -29,7 +33,7 @@ def report_build(layouts) -> None:
             L.root,
             a["labels"],
             ", ".join(m["label_tasks"]),
-            a["nvinfer_config"],
+            a.get("nvinferserver_config") or a["nvinfer_config"],
             a["app_config"],
             extra,
             engine,

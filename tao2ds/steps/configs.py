@@ -265,7 +265,7 @@ def appconfig(ctx, tb) -> Step:
         nvenc=o.target.gpu.nvenc,
         gpu_id=o.engine.gpu_id,
         batch_size=o.model.batch_size,
-        classifier_config=_rel(L.nvinfer_config, base),
+        classifier_config=_rel(L.classifier_config, base),  # nvinfer's or nvinferserver's
         detector_config=_rel(L.detector_dir / det.name, base) if det else None,
     )
     return Step(

@@ -255,6 +255,11 @@ def engine_note(ctx, tb) -> Optional[str]:
     if builds_engine(ctx, tb):
         return None
     L = tb.layout
+    if L.nvinferserver:
+        return (
+            f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): Triton serves "
+            f"{L.triton_model_file(False).relative_to(L.root).as_posix()} with its ONNX Runtime backend"
+        )
     return (
         f"no engine built here ({choice(engine_spec(ctx, tb))[1]}): nvinfer builds {L.engine.name} from "
         f"{L.model_file.name} at first start on the device, into model-engine-file, and reuses it after"

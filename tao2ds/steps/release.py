@@ -13,7 +13,7 @@ from tao2ds.artifacts import manifest as manifest_format
 from tao2ds.core import fileio, log, records
 from tao2ds.core.step import Step
 from tao2ds.deepstream import releases
-from tao2ds.steps import calibration, configs, engine, model
+from tao2ds.steps import calibration, configs, engine, model, triton
 
 logger = log.get(__name__)
 
@@ -83,12 +83,17 @@ def artifact_files(ctx, tb) -> list[Path]:
     L = tb.layout
     det = configs.detector(ctx, tb)
     cal = ([L.calibration_cache] + ([] if L.uff else [L.qdq_onnx])) if tb.int8 else []
+    classifier = (
+        [L.nvinferserver_config, *triton.repo(ctx, tb).output_files()]
+        if triton.enabled(tb)
+        else [L.nvinfer_config]
+    )
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),
         L.etlt if L.uff else L.onnx,
         L.labels,
-        L.nvinfer_config,
+        *classifier,
         L.app_config,
         *([configs.tracker_config(tb)] if configs.tracker_config(tb) else []),
         *cal,
@@ -120,13 +125,20 @@ def manifest(ctx, tb) -> Step:
         if L.uff
         else None,  # a UFF .etlt: tlt-encoded-model (its key is in nvinfer_config)
         "labels": rel(L.labels),
-        "nvinfer_config": rel(L.nvinfer_config),
+        "nvinfer_config": None if L.nvinferserver else rel(L.nvinfer_config),
         "app_config": rel(L.app_config),
         "calibration_cache": rel(L.calibration_cache) if int8 else None,
         "qdq_onnx": rel(L.qdq_onnx) if int8 and not L.uff else None,
         "engine": rel(L.engine) if builds else None,
         "engine_sidecar": rel(L.engine_sidecar) if builds else None,
     }
+    if L.nvinferserver:  # only then, so nvinfer builds keep their manifest bytes
+        names |= {
+            "nvinferserver_config": rel(L.nvinferserver_config),
+            "triton_repo": rel(L.triton_repo),
+            "triton_model_config": rel(L.triton_model_config),
+            "triton_model_file": rel(L.triton_model_file(builds)),
+        }
     m = ManifestParams(
         target=tb.composed.target,
         precision=L.precision,

@@ -120,6 +120,12 @@ def test_composed_sections_come_from_the_schema():
         "batches": None,
     }
     assert d["engine"]["workspace_mib"] == 1024 and d["engine"]["scaling_compute_hw"] == 1
-    assert d["run"] == {"backend": "auto", "max_frames": None, "annotate": True}
+    assert d["run"] == {
+        "backend": "auto",
+        "max_frames": None,
+        "annotate": True,
+        "triton_url": None,
+        "triton_timeout_s": 10.0,
+    }
     assert d["verify"] == {"min_accuracy": 0.95} and d["cache"] == {"dir": ".tao2ds-cache", "remote": None}
     assert d["build"] == {"dir": "build", "skip_invalid": False}

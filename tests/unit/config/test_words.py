@@ -20,7 +20,7 @@ def test_unknown_backend_lists_canonical_names_once():
         compose(["run.backend=gstreamer"])
     assert str(e.value) == (
         "invalid value for 'run.backend': Invalid value 'gstreamer', "
-        "expected one of [auto, deepstream-app, pyds, servicemaker, reference]"
+        "expected one of [auto, deepstream-app, pyds, servicemaker, reference, triton]"
     )
 
 

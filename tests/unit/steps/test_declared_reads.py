@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from tao2ds.steps import calibration, configs, engine, model, release
+from tao2ds.steps import calibration, configs, engine, model, release, triton
 from tao2ds.steps.context import build_context
 from tests.conftest import ROOT
 
@@ -65,7 +65,8 @@ def plan(ctx) -> list:
             *([det] if det else []),
             engine.engine(ctx, tb),
             model.labels(ctx, tb, side),
-            configs.nvinfer(ctx, tb),
+            *([triton.repo(ctx, tb), triton.nvinferserver(ctx, tb)] if triton.enabled(tb) else []),
+            *([] if triton.enabled(tb) else [configs.nvinfer(ctx, tb)]),
             configs.appconfig(ctx, tb),
         ]
         if ctx.int8:
@@ -84,8 +85,9 @@ def plan(ctx) -> list:
         ["target=jetson_orin", "precision=int8"],
         ["target=x86_dgpu", "pipeline=detect_classify"],
         ["target=jetson_orin", "precision=int8", "model=multitask_tao5", "model.calibration_cache={cache}"],
+        ["target=jetson_nano", "pipeline.infer_plugin=nvinferserver"],
     ],
-    ids=["int8-orin", "detect-classify", "tao5-imported-cache"],
+    ids=["int8-orin", "detect-classify", "tao5-imported-cache", "nvinferserver"],
 )
 def test_every_step_reads_only_what_it_declares(tmp_path, monkeypatch, overrides):
     global _READS
