@@ -457,17 +457,16 @@ def find_problems(cfg: ConfigView) -> list[Problem]:
     return out
 
 
-# UFF parsers are in TensorRT up to 8.6 (NvUffParser.h at NVIDIA/TensorRT v8.6.1, gone at v9.1.0/v10.0.0)
-# and in nvinfer up to DeepStream 7.0 (UffModelParser in nvdsinfer_model_builder.h of DS 6.4/7.0, only
-# ONNX and custom parsers in 7.1); tao-tools.md §3.5.
+# UFF parsers are in TensorRT up to 8.6 (NvUffParser.h at NVIDIA/TensorRT v8.6.1, gone at v9.1.0/v10.0.0);
+# which DeepStream releases' nvinfer still has one is the release table's ``parsers`` (tao-tools.md §3.5).
+# The TensorRT limit is checked too: a target may set its TensorRT by hand.
 LAST_UFF_TENSORRT = (8, 6)
-LAST_UFF_DEEPSTREAM = (7, 0)
 
 
 def uff_supported(deepstream: str, tensorrt: str) -> bool:
+    release = releases.get_or_none(deepstream)
     return (
-        version_tuple(deepstream)[:2] <= LAST_UFF_DEEPSTREAM
-        and version_tuple(tensorrt)[:2] <= LAST_UFF_TENSORRT
+        release is not None and "uff" in release.parsers and version_tuple(tensorrt)[:2] <= LAST_UFF_TENSORRT
     )
 
 

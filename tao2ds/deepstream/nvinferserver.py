@@ -9,7 +9,7 @@ Field names, enum names and numbers are DeepStream's ``nvdsinferserver_config.pr
 - ``BackendParams.triton`` (``TritonParams``: ``model_name``, ``version``, oneof server
   ``model_repo`` / ``grpc``) appears in 6.0; 5.x only had ``trt_is`` (``TrtISParams``) and no
   ``TritonGrpcParams``, so tao2ds writes nvinferserver configs for DeepStream >= 6.0 only
-  (:data:`SINCE`). ``TritonGrpcParams.enable_cuda_buffer_sharing`` came in 6.1.1 (dGPU only); tao2ds
+  (releases before 6.0 are not in the release table). ``TritonGrpcParams.enable_cuda_buffer_sharing`` came in 6.1.1 (dGPU only); tao2ds
   leaves it at its default (false) so one config reads on every release.
 - ``MediaFormat`` IMAGE_FORMAT_RGB=1, BGR=2, GRAY=3; ``TensorOrder`` TENSOR_ORDER_LINEAR=1 (NCHW),
   NHWC=2; ``FrameScalingHW`` DEFAULT=0, GPU=1, VIC=2; ``PluginControl.ProcessMode``
@@ -34,13 +34,11 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
-from tao2ds.deepstream import prototext
-from tao2ds.deepstream.codes import ModelColorFormat, ScalingComputeHw, ScalingFilter, version_tuple
+from tao2ds.deepstream import prototext, releases
+from tao2ds.deepstream.codes import ModelColorFormat, ScalingComputeHw, ScalingFilter
 from tao2ds.deepstream.labels import parse_labels
 from tao2ds.deepstream.nvinfer import NvinferSettings
 from tao2ds.model.preprocess import Preprocessing
-
-SINCE = (6, 0)  # BackendParams.triton and TritonGrpcParams first in DeepStream 6.0 (see module doc)
 
 
 class MediaFormat(IntEnum):
@@ -85,10 +83,11 @@ class ProcessMode(IntEnum):
 
 def release_problem(deepstream: str) -> Optional[str]:
     """Why this DeepStream release cannot take tao2ds' nvinferserver config, or None."""
-    if version_tuple(deepstream)[:2] < SINCE:
+    release = releases.get_or_none(deepstream)
+    if release is None or not release.nvinferserver:  # the release table (deepstream.releases)
         return (
-            f"DeepStream {deepstream}'s nvinferserver has no 'triton' backend block or gRPC mode "
-            "(5.x only had 'trt_is'); tao2ds writes the DeepStream 6.0+ form"
+            f"DeepStream {deepstream}: the release table has no nvinferserver with the 'triton' backend block "
+            "or gRPC mode for it (5.x only had 'trt_is'); tao2ds writes the DeepStream 6.0+ form"
         )
     return None
 
