@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from tao2ds.artifacts.manifest import MANIFEST
 from tao2ds.deepstream import triton_repo
 from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
@@ -22,7 +23,8 @@ from tao2ds.model.etlt import read_etlt_header
 COMMON = "_common"
 RESULTS = "results"  # what runs wrote (launch, verify): not build artifacts, kept across builds
 # a target folder's files that are not in its manifest's outputs yet belong there
-BOOKKEEPING = ("manifest.json", "build.lock", "timing.cache")
+LOCK, TIMING_CACHE = "build.lock", "timing.cache"
+BOOKKEEPING = (MANIFEST, LOCK, TIMING_CACHE)
 
 
 def stale_files(root: Path, listed: Iterable[str]) -> list[Path]:
@@ -191,7 +193,7 @@ class TargetLayout:
 
     @property
     def timing_cache(self) -> Path:
-        return self.root / "timing.cache"
+        return self.root / TIMING_CACHE
 
     @property
     def labels(self) -> Path:
@@ -242,7 +244,7 @@ class TargetLayout:
 
     @property
     def manifest(self) -> Path:
-        return self.root / "manifest.json"
+        return self.root / MANIFEST
 
     @property
     def resolved_config(self) -> Path:
@@ -250,4 +252,4 @@ class TargetLayout:
 
     @property
     def lock(self) -> Path:
-        return self.root / "build.lock"
+        return self.root / LOCK

@@ -18,12 +18,12 @@ import signal
 import sys
 from typing import Any, Optional
 
-from doit.exceptions import TaskFailed
 from doit.reporter import ConsoleReporter
 
 from tao2ds.core import log
 from tao2ds.core.journal import RUN_ENV, BuildDirLock, Journal
 from tao2ds.core.report import EXIT_INTERRUPTED
+from tao2ds.doit_ext.report import StepFailed
 
 logger = log.get(__name__)
 
@@ -72,9 +72,9 @@ class JournaledReporter(ConsoleReporter):
 
     def add_failure(self, task, fail):
         self.failed = True
-        if isinstance(fail, TaskFailed):
-            # a tao2ds action returns False only after the one reporter printed the error: doit's
-            # "TaskFailed ... returned False" paragraph would only repeat it without the reason
+        if isinstance(fail, StepFailed):
+            # a tao2ds action fails only after the one reporter printed the error: doit's failure
+            # paragraph would only repeat it without the reason
             out = "".join(a.out for a in task.actions if getattr(a, "out", None))
             if out.strip():
                 self.write(out)
