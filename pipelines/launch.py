@@ -26,7 +26,6 @@ PERF_LINE = re.compile(r"\*\*PERF:\s+([\d.]+)\s+\(([\d.]+)\)")
 
 
 def choose_backend(requested: str) -> tuple[str, str]:
-    requested = requested.replace("_", "-")  # the config gives the enum's name (deepstream_app)
     if requested != "auto":
         return requested, f"run.backend={requested}"
     if shutil.which("deepstream-app"):

@@ -234,15 +234,7 @@ def _converter(tp: Any) -> Callable[[Any], Any]:
 
         return build
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        # OmegaConf validates enum *names*: run.backend=deepstream_app is the value "deepstream-app"
-        def to_enum(value: Any) -> Any:
-            if value is None:
-                return None
-            if isinstance(value, str) and value not in tp._value2member_map_ and value in tp.__members__:
-                return tp[value]
-            return tp(value)
-
-        return to_enum
+        return lambda value: None if value is None else tp(value)  # names are values (an alias too)
     return _identity
 
 
