@@ -145,12 +145,7 @@ class AbsHistogramCollector:
         if name in self._positive:
             self._update_signed(name, a, counts, scale)
             return
-        for start in range(0, a.size, _CHUNK):
-            part = a[start : start + _CHUNK]
-            n = part.size
-            if self._f32.size < n:
-                self._f32, self._idx = np.empty(n, np.float32), np.empty(n, np.intp)
-            f, idx = self._f32[:n], self._idx[:n]
+        for part, f, idx in self._chunks(a):
             if nonneg:
                 np.multiply(part, scale, out=f)
             else:
@@ -162,6 +157,15 @@ class AbsHistogramCollector:
             if len(found) > self.bins:
                 counts[-1] += found[self.bins :].sum()
 
+    def _chunks(self, a: np.ndarray):
+        """(values, float32 scratch, index scratch) per cache-sized chunk of ``a``; the scratch is reused."""
+        for start in range(0, a.size, _CHUNK):
+            part = a[start : start + _CHUNK]
+            n = part.size
+            if self._f32.size < n:
+                self._f32, self._idx = np.empty(n, np.float32), np.empty(n, np.intp)
+            yield part, self._f32[:n], self._idx[:n]
+
     def _update_signed(self, name: str, a: np.ndarray, counts: np.ndarray, scale: np.float32) -> None:
         """Bin x (not |x|) so that the positive side is known too; |x| counts are folded from it.
 
@@ -170,12 +174,7 @@ class AbsHistogramCollector:
         """
         bins, positive = self.bins, self._positive[name]
         self._sizes[name] += a.size
-        for start in range(0, a.size, _CHUNK):
-            part = a[start : start + _CHUNK]
-            n = part.size
-            if self._f32.size < n:
-                self._f32, self._idx = np.empty(n, np.float32), np.empty(n, np.intp)
-            f, idx = self._f32[:n], self._idx[:n]
+        for part, f, idx in self._chunks(a):
             np.multiply(part, scale, out=f)
             np.copyto(idx, f, casting="unsafe")  # signed index, truncated toward 0
             idx += bins  # index bins <=> |x| index 0; below 0 only if pass 2 saw other data
