@@ -17,12 +17,7 @@ def orin(sshd, tmp_path):  # noqa: F811
         "target=jetson_orin",
         "precision=int8",
         "engine.builder=ssh",
-        f"target.host={sshd.host}",
-        f"target.port={sshd.port}",
-        f"target.user={sshd.user}",
-        f"target.ssh_key={sshd.user_key}",
-        f"engine.known_hosts={sshd.known_hosts}",
-        f"target.remote_dir={sshd.dir / 'remote'}",
+        *sshd.target_overrides(),
         f"cache.dir={tmp_path / 'cache'}",
     ]
     return DoitRun(tmp_path), args, sshd.device

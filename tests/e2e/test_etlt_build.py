@@ -232,12 +232,7 @@ def test_doit_build_with_tao_converter_on_the_nano(sshd, tmp_path):  # noqa: F81
         f"model.etlt={etlt}",
         f"model.classmap={classmap}",
         "engine.builder=tao_converter",
-        f"target.host={sshd.host}",
-        f"target.port={sshd.port}",
-        f"target.user={sshd.user}",
-        f"target.ssh_key={sshd.user_key}",
-        f"engine.known_hosts={sshd.known_hosts}",
-        f"target.remote_dir={sshd.dir / 'remote'}",
+        *sshd.target_overrides(),
     ]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TAO2DS_MODEL_KEY", KEY)

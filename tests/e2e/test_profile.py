@@ -24,12 +24,7 @@ echo "** INFO: <bus_callback:314>: Received EOS. Exiting ..."
 def _device_args(sshd, tmp_path):  # noqa: F811
     return [
         "engine.builder=ssh",
-        f"target.host={sshd.host}",
-        f"target.port={sshd.port}",
-        f"target.user={sshd.user}",
-        f"target.ssh_key={sshd.user_key}",
-        f"engine.known_hosts={sshd.known_hosts}",
-        f"target.remote_dir={sshd.dir / 'remote'}",
+        *sshd.target_overrides(),
         f"cache.dir={tmp_path / 'cache'}",
     ]
 

@@ -129,6 +129,17 @@ class Sshd:
         _keygen(self.host_key)
         self.start()
 
+    def target_overrides(self) -> list[str]:
+        """The doit overrides that point a target at this server (the emulated device)."""
+        return [
+            f"target.host={self.host}",
+            f"target.port={self.port}",
+            f"target.user={self.user}",
+            f"target.ssh_key={self.user_key}",
+            f"engine.known_hosts={self.known_hosts}",
+            f"target.remote_dir={self.dir / 'remote'}",
+        ]
+
     def builder_kwargs(self) -> dict:
         return dict(
             host=self.host,
