@@ -104,9 +104,9 @@ def artifact_files(ctx, tb) -> list[Path]:
 def source_files(ctx, tb) -> list[Path]:
     """The user's inputs the build read: model, classmap, spec, detector, media, calibration images."""
     m = tb.cfg.model
-    model_file = Path(m.etlt) if getattr(m, "etlt", None) else Path(m.onnx)
+    model_file = Path(m.etlt) if m.etlt else Path(m.onnx)
     files = [model_file, Path(m.classmap), *([Path(m.spec)] if m.spec else [])]
-    if ctx.int8 and m.calibration_cache:
+    if tb.int8 and m.calibration_cache:
         files.append(Path(m.calibration_cache))
     det = configs.detector(ctx, tb)
     if det:
