@@ -51,14 +51,14 @@ def floor(images_dir: str, out: str) -> None:
     """Decode+preprocess every image once, then two bare ORT passes over the batches; write the times."""
     import onnxruntime as ort
 
-    from tao2ds.model.imageset import batch_iterator, list_images
+    from tao2ds.model.imageset import ImageBatches, list_images
     from tao2ds.model.preprocess import resolve_preprocessing
 
     pp = resolve_preprocessing({}, None, (3, 80, 60), 1)
     session = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     t0, c0 = time.perf_counter(), time.process_time()
-    data = list(batch_iterator(list_images(images_dir), pp, BATCH)())
+    data = list(ImageBatches(list_images(images_dir), pp, BATCH, keep_pixels=False)())
     decode = time.perf_counter() - t0
     passes = []
     for _ in range(2):
@@ -196,7 +196,10 @@ def main(argv: list[str]) -> None:
         if not args.no_ort:
             r.update({("ort", s): run_child("ort", d, tmp) for s, (d, _) in sets.items()})
 
+        from tao2ds.calibration.native import describe
+
         print(f"entropy calibration of {MODEL.relative_to(ROOT)}, batch {BATCH}, one subprocess per row")
+        print(f"pass-2 binning: {describe()}")
         print(
             f"{'calibrator':<10} {'set':>3} {'images':>6} {'baseline MiB':>12} {'peak MiB':>9} "
             f"{'growth MiB':>10} {'time s':>7} {'CPU s':>6}"

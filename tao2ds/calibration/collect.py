@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -127,6 +128,39 @@ def _session(model_bytes: bytes, providers: list[str] | None, workers: int = 1) 
     return ort.InferenceSession(model_bytes, options, providers=providers or ["CPUExecutionProvider"])
 
 
+class _BoundRun:
+    """``session.run`` into output arrays that each thread reuses (ORT's IOBinding).
+
+    A plain ``run`` allocates and fills fresh arrays for every fetched tensor of every batch (~5 MB a
+    batch on the sample); binding them once per thread saves ~10% of a pass. The arrays returned are
+    overwritten by the thread's next call, so the caller must be done with them by then (``_run_pass``
+    folds them into its collector first). A thread falls back to plain runs if a batch's outputs ever
+    change shape for the same input shape (data-dependent shapes), where a bound array cannot be reused.
+    """
+
+    def __init__(self, session: ort.InferenceSession, input_name: str, output_names: list[str]):
+        self.session, self.input_name, self.output_names = session, input_name, output_names
+        self._local = threading.local()
+
+    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        state = getattr(self._local, "state", None)
+        if state is not None and state[0] == x.shape:
+            _, io, outputs = state
+            io.bind_cpu_input(self.input_name, x)
+            try:
+                self.session.run_with_iobinding(io)
+                return outputs
+            except Exception:  # noqa: BLE001 - a shape ORT cannot write into the bound arrays
+                self._local.state = ("plain", None, None)
+        outputs = self.session.run(self.output_names, {self.input_name: x})
+        if state is None or state[0] != "plain":
+            io = self.session.io_binding()
+            for name, out in zip(self.output_names, outputs):
+                io.bind_output(name, "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
+            self._local.state = (x.shape, io, outputs)
+        return outputs
+
+
 def _jobs(batches: Batches) -> Iterator[Callable[[], np.ndarray]]:
     """One callable per batch: the source's own loaders (decoded on the workers) or its arrays."""
     loaders = getattr(batches, "loaders", None)
@@ -150,9 +184,11 @@ def _run_pass(
     for c in collectors:
         free.put(c)
 
+    run = _BoundRun(session, input_name, output_names)
+
     def work(load: Callable[[], np.ndarray]) -> int:
         x = np.ascontiguousarray(load(), dtype=np.float32)
-        outputs = session.run(output_names, {input_name: x})
+        outputs = run(x)
         c = free.get()
         try:
             c.update(input_name, x)
@@ -295,22 +331,31 @@ def collect_ranges(
         workers=workers,
     )
     maxima = stats.maxima.amax
-    result: dict[str, float] = {}
-    for name in stats.tensor_names:
-        h = stats.histograms.histogram(name) if stats.histograms is not None else None
-        if h is not None and on_histogram is not None:
-            on_histogram(name, h)
+
+    def threshold(name: str) -> float:
+        h = hists[name]
         if h is None or h.counts.sum() < MIN_SAMPLES_PER_BIN * bins:
             # Too few values to fill the histogram (e.g. a classifier head's logits: classes x images):
             # a KL search over a sparse histogram clips far inside the data, so keep the observed range.
-            result[name] = compute_amax("max", amax=maxima[name])
-        else:
-            result[name] = compute_amax(
-                method,
-                amax=h.amax,
-                counts=h.counts,
-                bin_width=h.bin_width,
-                percentile=percentile,
-                flatten_zero_bin=flatten_zero_bin,
-            )
-    return result
+            return compute_amax("max", amax=maxima[name])
+        return compute_amax(
+            method,
+            amax=h.amax,
+            counts=h.counts,
+            bin_width=h.bin_width,
+            percentile=percentile,
+            flatten_zero_bin=flatten_zero_bin,
+        )
+
+    hists = {
+        name: stats.histograms.histogram(name) if stats.histograms is not None else None
+        for name in stats.tensor_names
+    }
+    if on_histogram is not None:
+        for name, h in hists.items():
+            if h is not None:
+                on_histogram(name, h)
+    # Each search is a pure function of its histogram (numpy drops the GIL in its array work): run them
+    # on the pass's threads; map() keeps the input-first graph order.
+    with ThreadPoolExecutor(workers or default_workers(), thread_name_prefix="threshold") as pool:
+        return dict(zip(stats.tensor_names, pool.map(threshold, stats.tensor_names)))

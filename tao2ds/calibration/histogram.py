@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .native import histogram_kernel
+
 DEFAULT_BINS = 2048
 _CHUNK = 1 << 15  # values binned at a time: the scratch (12 bytes a value) stays in L2
 
@@ -112,6 +114,7 @@ class AbsHistogramCollector:
         # x * scale, rounded to float32 like the reference formula np.abs(x) * np.float32(bins / amax)
         self._scale = {n: np.float32(bins / a) if a > 0 else np.float32(0) for n, a in self._amax.items()}
         self._nonnegative = frozenset(nonnegative)
+        self._kernel = histogram_kernel()  # the C loop, or None: numpy below (same counts)
         # scratch reused for every update (no page faults for fresh arrays); not counted in nbytes
         self._f32 = np.empty(0, np.float32)
         self._idx = np.empty(0, np.intp)
@@ -142,6 +145,9 @@ class AbsHistogramCollector:
         # ``bins``; more only if pass 2 saw other data) is added to the last bin, which is the same count.
         a = a.astype(np.float32, copy=False)
         scale, nonneg = self._scale[name], name in self._nonnegative
+        if self._kernel is not None:
+            self._update_native(name, a, counts, scale)
+            return
         if name in self._positive:
             self._update_signed(name, a, counts, scale)
             return
@@ -156,6 +162,25 @@ class AbsHistogramCollector:
             counts += found[: self.bins]
             if len(found) > self.bins:
                 counts[-1] += found[self.bins :].sum()
+
+    def _update_native(self, name: str, a: np.ndarray, counts: np.ndarray, scale: np.float32) -> None:
+        """One pass of the C loop (native.py): the same bins as the numpy code below, ~4x faster."""
+        a = np.ascontiguousarray(a)
+        positive = self._positive.get(name)
+        if positive is not None:
+            self._sizes[name] += a.size
+        nan = self._kernel(
+            a.ctypes.data,
+            a.size,
+            float(scale),  # float32 -> double -> float: exact
+            self.bins,
+            counts.ctypes.data,
+            None if positive is None else positive.ctypes.data,
+        )
+        if nan < 0:
+            raise MemoryError(f"no memory for the histogram scratch of {name!r}")
+        if nan:
+            raise ValueError(f"tensor {name!r} contains NaN in the second pass; cannot calibrate it")
 
     def _chunks(self, a: np.ndarray):
         """(values, float32 scratch, index scratch) per cache-sized chunk of ``a``; the scratch is reused."""

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 from tao2ds.core import fileio
 from tao2ds.core.errors import ImageSetError
-from tao2ds.model.preprocess import Preprocessing, preprocess_batch
+from tao2ds.model.preprocess import Preprocessing, batch_pixels, normalize_pixels
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 
@@ -98,30 +98,122 @@ def select_for_calibration(
     return list(images[:n])
 
 
+SPILL_LIMIT_BYTES = 4 << 30  # most pixels kept between passes (on disk); a larger set is decoded again
+
+
 class ImageBatches:
     """Batches of N×C×H×W network inputs, decoded on demand (streamed, never all in memory).
 
     Calling it returns a fresh iterator over the batches (decoded in the caller's thread);
     ``loaders()`` returns one callable per batch instead, so that a consumer can decode batches on
     several threads (OpenCV releases the GIL while decoding and resizing).
+
+    Decoding is the costly part and calibration reads every batch twice, so the first load of a batch
+    keeps its uint8 pixels (``batch_pixels``: resized, a quarter of the float input) at the batch's
+    offset in an unlinked temporary file, and later loads only read and normalise them: the same
+    arrays, bit for bit. The file sits in the page cache, not in this process, so memory stays flat
+    however large the set; it is skipped above SPILL_LIMIT_BYTES or when the temp folder lacks room, and
+    a failed write (a full disk) only means decoding that batch again. ``close()`` (or the end of a
+    ``with`` block) drops it.
     """
 
-    def __init__(self, images: Sequence[Path], pp: Preprocessing, batch_size: int):
+    def __init__(self, images: Sequence[Path], pp: Preprocessing, batch_size: int, keep_pixels: bool = True):
+        import threading
+
         self.images, self.pp, self.batch_size = list(images), pp, batch_size
+        _, h, w = pp.infer_dims
+        self._frame_shape = (1 if pp.model_color_format == 2 else 3, h, w)
+        self._frame_bytes = self._frame_shape[0] * h * w
+        self._keep = keep_pixels and len(self.images) * self._frame_bytes <= SPILL_LIMIT_BYTES
+        self._spill = None  # opened on the first batch kept
+        self._kept: set[int] = set()  # batch indexes whose pixels are in the file
+        self._lock = threading.Lock()
 
-    def _load(self, chunk: Sequence[Path]):
-        min_hw = (self.pp.infer_dims[1], self.pp.infer_dims[2])
-        return preprocess_batch([load_rgb(p, min_hw) for p in chunk], self.pp)  # = stacked preprocess_frame
+    def _load(self, index: int, chunk: Sequence[Path]):
+        pixels = self._read(index, len(chunk)) if index in self._kept else None
+        if pixels is None:
+            min_hw = (self.pp.infer_dims[1], self.pp.infer_dims[2])
+            pixels = batch_pixels([load_rgb(p, min_hw) for p in chunk], self.pp)
+            self._keep_pixels(index, pixels)
+        return normalize_pixels(pixels, self.pp)  # = stacked preprocess_frame
 
-    def _chunks(self) -> Iterator[Sequence[Path]]:
-        for start in range(0, len(self.images), self.batch_size):
-            yield self.images[start : start + self.batch_size]
+    def _offset(self, index: int) -> int:
+        return index * self.batch_size * self._frame_bytes
+
+    def _open_spill(self):
+        import shutil
+        import tempfile
+
+        if not self._keep:
+            return None
+        if self._spill is None:
+            need = len(self.images) * self._frame_bytes
+            if shutil.disk_usage(tempfile.gettempdir()).free < 2 * need:
+                self._keep = False
+            else:
+                self._spill = tempfile.TemporaryFile(prefix="tao2ds-pixels-")
+        return self._spill
+
+    def _keep_pixels(self, index: int, pixels) -> None:
+        import os
+
+        if pixels.shape[1:] != self._frame_shape:
+            return
+        with self._lock:
+            spill = self._open_spill()
+        if spill is None:
+            return
+        data, offset = memoryview(pixels.tobytes()), self._offset(index)
+        try:
+            while data:
+                written = os.pwrite(spill.fileno(), data, offset)
+                data, offset = data[written:], offset + written
+        except OSError:  # full disk, quota: keep decoding instead
+            with self._lock:
+                self._keep = False
+            return
+        with self._lock:
+            self._kept.add(index)
+
+    def _read(self, index: int, count: int):
+        import os
+
+        import numpy as np  # deferred: not needed to plan a build
+
+        nbytes, spill = count * self._frame_bytes, self._spill
+        if spill is None:
+            return None
+        try:
+            data = os.pread(spill.fileno(), nbytes, self._offset(index))
+        except (OSError, ValueError):  # closed meanwhile
+            return None
+        if len(data) != nbytes:
+            return None
+        return np.frombuffer(data, np.uint8).reshape(count, *self._frame_shape)
+
+    def close(self) -> None:
+        """Drop the kept pixels (the next pass decodes again)."""
+        with self._lock:
+            spill, self._spill = self._spill, None
+            self._kept.clear()
+        if spill is not None:
+            spill.close()
+
+    def __enter__(self) -> "ImageBatches":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _chunks(self) -> Iterator[tuple[int, Sequence[Path]]]:
+        for index, start in enumerate(range(0, len(self.images), self.batch_size)):
+            yield index, self.images[start : start + self.batch_size]
 
     def loaders(self) -> list[Callable[[], Any]]:
-        return [lambda chunk=chunk: self._load(chunk) for chunk in self._chunks()]
+        return [lambda index=index, chunk=chunk: self._load(index, chunk) for index, chunk in self._chunks()]
 
     def __call__(self) -> Iterator:
-        return (self._load(chunk) for chunk in self._chunks())
+        return (self._load(index, chunk) for index, chunk in self._chunks())
 
 
 def batch_iterator(images: Sequence[Path], pp: Preprocessing, batch_size: int) -> ImageBatches:

@@ -150,6 +150,15 @@ def preprocess_batch(frames, pp: Preprocessing):
     Faster for a batch: the channel reorder and the move to C×H×W happen on the uint8 pixels, and the
     float work (the same float32 subtraction and multiplication per element) runs once over the batch.
     """
+    return normalize_pixels(batch_pixels(frames, pp), pp)
+
+
+def batch_pixels(frames, pp: Preprocessing):
+    """The uint8 half of ``preprocess_batch``: frames resized, in the model's colour order, N×C×H×W.
+
+    A quarter of the size of the float input, and all of the decoding work that precedes it: calibration
+    keeps these between its two passes (imageset.ImageBatches) and runs only ``normalize_pixels`` again.
+    """
     import cv2
     import numpy as np  # deferred: not needed to plan a build
 
@@ -157,11 +166,16 @@ def preprocess_batch(frames, pp: Preprocessing):
     interpolation = _interpolation(pp.scaling_filter)
     resized = np.stack([cv2.resize(f, (w, h), interpolation=interpolation) for f in frames])  # N×H×W×3
     if pp.model_color_format == 1:
-        pixels = resized.transpose(0, 3, 1, 2)[:, ::-1]  # BGR planes
-    elif pp.model_color_format == 2:
-        pixels = np.stack([cv2.cvtColor(r, cv2.COLOR_RGB2GRAY) for r in resized])[:, None]
-    else:
-        pixels = resized.transpose(0, 3, 1, 2)
+        return np.ascontiguousarray(resized.transpose(0, 3, 1, 2)[:, ::-1])  # BGR planes
+    if pp.model_color_format == 2:
+        return np.stack([cv2.cvtColor(r, cv2.COLOR_RGB2GRAY) for r in resized])[:, None]
+    return np.ascontiguousarray(resized.transpose(0, 3, 1, 2))
+
+
+def normalize_pixels(pixels, pp: Preprocessing):
+    """The float half of ``preprocess_batch``: (pixels - offsets) × net-scale-factor in float32, N×C×H×W."""
+    import numpy as np  # deferred: not needed to plan a build
+
     x = pixels.astype(np.float32, order="C")  # contiguous N×C×H×W
     if pp.offsets:
         x -= np.asarray(pp.offsets, dtype=np.float32)[None, :, None, None]

@@ -48,18 +48,21 @@ def run_calibration(
     check_images(images[len(chosen) :], pp)  # the chosen ones are checked as they are decoded
     histograms: list[dict] = []
     passes = 1 if method == "max" else 2
-    with tqdm(
-        total=len(chosen) * passes,
-        unit="img",
-        desc=f"calibrate ({method})",
-        file=sys.stderr,
-        disable=None,
-        mininterval=0.5,
-    ) as bar:
+    with (
+        tqdm(
+            total=len(chosen) * passes,
+            unit="img",
+            desc=f"calibrate ({method})",
+            file=sys.stderr,
+            disable=None,
+            mininterval=0.5,
+        ) as bar,
+        batch_iterator(chosen, pp, batch_size) as batches,
+    ):
         try:
             amax = collect_ranges(
                 onnx,
-                batch_iterator(chosen, pp, batch_size),
+                batches,
                 method,
                 percentile=percentile,
                 progress=bar.update,

@@ -178,3 +178,23 @@ def test_relu_outputs_derived_from_their_inputs_equal_direct_statistics(tiny_mod
             plain.update(name, value)
     for name in TENSORS:
         assert np.array_equal(stats.histograms.histogram(name).counts, plain.histogram(name).counts), name
+
+
+def test_bound_outputs_equal_plain_runs_across_batch_sizes(tiny_model_path: Path) -> None:
+    """ORT writes into arrays each thread reuses; a batch of another size rebinds, values never differ."""
+    from tao2ds.calibration.collect import _BoundRun, _session
+
+    data, names = augmented_model_bytes(onnx.load(tiny_model_path))
+    session = _session(data, None, 2)
+    input_name = session.get_inputs()[0].name
+    run = _BoundRun(session, input_name, names)
+    rng = np.random.default_rng(4)
+    seen: list[int] = []
+    for n in (4, 4, 3, 4, 4):
+        x = rng.standard_normal((n, *session.get_inputs()[0].shape[1:])).astype(np.float32)
+        got = run(x)
+        expected = session.run(names, {input_name: x})
+        assert [g.shape[0] for g in got] == [n] * len(names)
+        assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+        seen.append(id(got[0]))
+    assert seen[1] == seen[0] and seen[4] == seen[3]  # the same array, refilled

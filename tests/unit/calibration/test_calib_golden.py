@@ -3,7 +3,8 @@
 The golden files in ``data/`` were written by the two-pass implementation as of commit d963f3e (before
 the calibration speed-up), with ``python -m tests.unit.calibration.test_calib_golden --write`` run on
 that commit. Any later optimisation (threads, fused passes, other binning code) must reproduce them
-exactly: the same cache bytes and the same float64 amax, not merely close values.
+exactly: the same cache bytes and the same float64 amax, not merely close values. Since the C binning
+loop (native.py) and the pixels kept between passes (ImageBatches), the cases run through both binnings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tao2ds.calibration import native
 from tao2ds.core import fileio
 from tao2ds.model.imageset import list_images, select_for_calibration
 from tao2ds.model.preprocess import resolve_preprocessing
@@ -50,8 +52,18 @@ def _calibrate(case: str, tmp: Path) -> tuple[dict[str, str], bytes]:
     return amax, cache.read_bytes()
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_same_cache_bytes_and_amax_bits_as_before(case: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "case, binning",
+    [(case, "C") for case in CASES] + [("entropy_caffe_b8", "numpy"), ("entropy_torch_cubic_b6", "numpy")],
+)
+def test_same_cache_bytes_and_amax_bits_as_before(
+    case: str, binning: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the C binning loop (built by the install) and with the numpy code it replaces."""
+    if binning == "numpy":
+        monkeypatch.setenv(native.DISABLE_ENV, "0")
+    else:
+        assert native.histogram_kernel() is not None, native.describe()
     golden_amax = json.loads((DATA / "golden_amax.json").read_text())[case]
     golden_cache = (DATA / f"golden_{case}.cache").read_bytes()
     amax, cache = _calibrate(case, tmp_path)

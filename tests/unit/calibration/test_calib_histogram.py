@@ -5,7 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tao2ds.calibration import native
 from tao2ds.calibration.histogram import AbsHistogramCollector, AbsMaxCollector
+
+
+@pytest.fixture(autouse=True, params=["C", "numpy"])
+def binning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with the C loop and with the numpy code: both must give these counts."""
+    if request.param == "numpy":
+        monkeypatch.setenv(native.DISABLE_ENV, "0")
+        assert native.histogram_kernel() is None
+    else:
+        monkeypatch.delenv(native.DISABLE_ENV, raising=False)
+        # scripts/setup.sh installs gcc, so the install built it; a missing build must show up here
+        assert native.histogram_kernel() is not None, native.describe()
+    return request.param
 
 
 def _two_pass(chunks: list[np.ndarray], bins: int = 2048) -> AbsHistogramCollector:
@@ -173,3 +187,46 @@ def test_signed_binning_clips_values_beyond_the_range_like_the_plain_one() -> No
     hist.update("x", np.array([0.0, -0.99, 1.0, -1.0, 7.0, -7.0, 0.5], dtype=np.float32))
     assert hist.histogram("x").counts.tolist() == [1, 0, 0, 0, 1, 0, 0, 5]
     assert hist.histogram("y").counts.tolist() == [4, 0, 0, 0, 1, 0, 0, 2]
+
+
+@pytest.mark.parametrize("bins", [1, 7, 2048])
+def test_c_loop_and_numpy_agree_bin_for_bin(bins: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random, Relu-like (a spike at 0), tiny (denormal) and edge values, signed and derived Relu, in
+    tensors longer than numpy's chunk and shorter than the C loop's 4 lanes: the same counts."""
+    rng = np.random.default_rng(bins)
+    amax = 3.7
+    edges = (np.arange(bins + 1) * np.float32(amax / bins)).astype(np.float32)
+    tensors = [
+        rng.standard_normal(100_003).astype(np.float32),
+        np.maximum(rng.standard_normal(70_001), 0).astype(np.float32),
+        np.concatenate([edges, -edges, np.nextafter(edges, 0), np.nextafter(edges, 9), [-0.0, 1e-45]]),
+        np.array([amax, -amax, 0.5], np.float32),
+    ]
+    tensors = [np.clip(t, -amax, amax).astype(np.float32) for t in tensors]
+    tensors[1][:5] = amax  # its max is positive, so the Relu output's range is the input's
+
+    def collect(kernel: bool) -> dict[str, np.ndarray]:
+        if kernel:
+            monkeypatch.delenv(native.DISABLE_ENV, raising=False)
+        else:
+            monkeypatch.setenv(native.DISABLE_ENV, "0")
+        h = AbsHistogramCollector({"x": amax, "y": amax, "z": amax}, bins, {"z"}, relu_of={"y": "x"})
+        for t in tensors:
+            h.update("x", t)
+            h.update("z", np.abs(t))
+        return {n: h.histogram(n).counts for n in "xyz"}
+
+    c, ref = collect(True), collect(False)
+    for name in "xyz":
+        assert np.array_equal(c[name], ref[name]), name
+        assert c[name].sum() == sum(t.size for t in tensors)
+
+
+def test_nan_in_the_second_pass_is_refused_by_the_c_loop(binning: str) -> None:
+    """Pass 1 refuses NaN already; the C loop also refuses it in pass 2 (were the data to change)."""
+    if binning != "C":
+        pytest.skip("the numpy code relies on pass 1's check")
+    hist = AbsHistogramCollector({"t": 1.0, "u": 1.0, "v": 1.0}, relu_of={"v": "u"})
+    for name in ("t", "u"):
+        with pytest.raises(ValueError, match=f"tensor '{name}' contains NaN"):
+            hist.update(name, np.array([0.5, np.nan, -0.2], np.float32))
