@@ -8,7 +8,6 @@ counts (tests/unit/calibration check both against each other and against the gol
 
 from __future__ import annotations
 
-import ctypes
 import importlib.machinery
 import os
 from functools import lru_cache
@@ -28,7 +27,9 @@ def library_path() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _load() -> ctypes._CFuncPtr | None:
+def _load():
+    import ctypes  # deferred: only calibration needs it, not a no-op build
+
     path = library_path()
     if path is None:
         return None
@@ -49,7 +50,7 @@ def _load() -> ctypes._CFuncPtr | None:
     return fn
 
 
-def histogram_kernel() -> ctypes._CFuncPtr | None:
+def histogram_kernel():
     """``tao2ds_histogram`` (see _binning.c), or None: not built here, or disabled by the environment."""
     if os.environ.get(DISABLE_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
         return None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from tao2ds.artifacts.layout import source_onnx
+from tao2ds.calibration import native
 from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
 from tao2ds.calibration.imported import SOURCES, check_against_graph, graph_activations, some
 from tao2ds.core import fileio, log
@@ -44,6 +45,11 @@ def run_calibration(
     from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
 
     pp = load_preprocessing(preprocessing_json)
+    if native.histogram_kernel() is None and native.library_path() is None:
+        logger.warning(
+            "calibration bins with numpy: the C binning loop was not built when tao2ds was installed "
+            "(no C compiler?); same results, slower. Install gcc and reinstall tao2ds to build it."
+        )
     chosen = select_for_calibration(list(images), batch_size, batches, str(image_list or "image set"))
     check_images(images[len(chosen) :], pp)  # the chosen ones are checked as they are decoded
     histograms: list[dict] = []
