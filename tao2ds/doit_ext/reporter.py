@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from doit.reporter import ConsoleReporter
 
-from tao2ds.core import log
+from tao2ds.core import hashmemo, log
 from tao2ds.core.journal import RUN_ENV, BuildDirLock, Journal
 from tao2ds.core.report import EXIT_INTERRUPTED
 from tao2ds.doit_ext.report import StepFailed
@@ -104,6 +104,7 @@ class JournaledReporter(ConsoleReporter):
                 signal.signal(signal.SIGTERM, self._old_term)
             if self.lock is not None:
                 self.lock.release()
+            hashmemo.default().save()  # what this run's up-to-date checks hashed, for the next run
             super().complete_run()
         interrupt = sys.exc_info()[1]  # complete_run runs in the runner's ``finally``
         if isinstance(interrupt, KeyboardInterrupt):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import tao2ds
-from tao2ds.core import fileio, log, records
+from tao2ds.core import hashmemo, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.journal import Journal
 from tao2ds.core.step import Step
@@ -28,10 +28,11 @@ RECORD = "record"  # the doit value the record is saved under
 def code_digest() -> str:
     """Digest of the tao2ds sources: a new version of a step's code is a reason to rerun it
     (doit, unlike Ninja, does not notice changed actions by itself). Paths are relative so that
-    clones elsewhere share cache keys."""
+    clones elsewhere share cache keys. Unchanged files are not read again (``core.hashmemo``)."""
 
     root = Path(tao2ds.__file__).parent
-    files = {p.relative_to(root).as_posix(): fileio.sha256_file(p) for p in sorted(root.rglob("*.py"))}
+    memo = hashmemo.default()
+    files = {p.relative_to(root).as_posix(): memo.sha256(p) for p in sorted(root.rglob("*.py"))}
     return records.digest(files)[:16]
 
 
@@ -44,7 +45,8 @@ def saved_record(values: dict[str, Any]) -> Optional[records.StepRecord]:
 
 
 class record_current:
-    """doit uptodate: the saved record has this step's params and code, and its outputs are intact."""
+    """doit uptodate: the saved record has this step's params and code, and its outputs are intact
+    (their sha256, read again unless the file's identity proves it unchanged: ``core.hashmemo``)."""
 
     def __init__(self, step: Step):
         self.step = step
@@ -53,7 +55,7 @@ class record_current:
         old = saved_record(values)
         if old is None or old.code != code_digest() or old.params != self.step.recorded_params():
             return False
-        return records.hash_files(self.step.output_files()) == dict(old.outputs)
+        return records.hash_files(self.step.output_files(), hashmemo.default()) == dict(old.outputs)
 
     def __repr__(self) -> str:
         return f"record_current({self.step.label})"
