@@ -10,11 +10,13 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from tao2ds.core import fileio, records
-from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import short_version
+
+if TYPE_CHECKING:  # annotations only: a no-op run reads sidecar paths without the engine types
+    from tao2ds.engine.types import BuilderEnv
 
 KEY_FORMAT = 1
 

@@ -18,10 +18,7 @@ from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
 from tao2ds.deepstream import releases
 from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
-from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
-from tao2ds.engine.types import EngineRequest
-from tao2ds.model.etlt import resolve_key
 
 logger = log.get(__name__)
 
@@ -94,6 +91,8 @@ def engine_status(
 ) -> tuple[Any, Any, dict[str, Any], list[str], str]:
     """(builder, env, key fields, reasons to rebuild, why this builder)."""
 
+    from tao2ds.engine.compat import check_builder_matches_target  # deferred: only where an engine is built
+
     builder, why = chosen_builder(spec)
     env = _probe(builder)
     t = spec.target
@@ -150,6 +149,8 @@ def build_engine(
     classmap: Optional[Path] = None,
 ) -> None:
     """Build (or restore from the cache) the engine when its key changed; write its sidecar."""
+    from tao2ds.engine.types import EngineRequest  # deferred: a no-op run only declares this step
+    from tao2ds.model.etlt import resolve_key
 
     builder, env, fields, reasons, why = engine_status(spec, onnx, calib_cache, engine)
     logger.info("engine: %s", why)
