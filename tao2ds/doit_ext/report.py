@@ -3,6 +3,7 @@ a pipeline through the one error reporter."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any, Callable
 
 from doit.exceptions import TaskFailed
@@ -53,6 +54,7 @@ class StepFailed(TaskFailed):
 def action_result(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn`` for a doit action: its result, or a ``StepFailed`` (the task fails) after the one
     reporter has printed the error once."""
+    gc.enable()  # dodo.py pauses the collector while tasks load and are checked; work needs it
     try:
         return fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the one reporter decides how to show it

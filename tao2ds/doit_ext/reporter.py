@@ -13,6 +13,7 @@ Selected with ``DOIT_CONFIG["reporter"]`` in ``dodo.py``; another ``--reporter``
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -63,6 +64,7 @@ class JournaledReporter(ConsoleReporter):
         self._old_term = signal.signal(signal.SIGTERM, _interrupt)
 
     def execute_task(self, task):
+        gc.enable()  # paused while the tasks load and are checked (dodo.py); on for any task's work
         self.started.add(task.name)
         super().execute_task(task)
 
