@@ -9,7 +9,7 @@ import gc
 
 # No cyclic garbage collection while doit loads and checks the tasks: start-up allocates much and
 # frees little, and the collector's passes were ~9 ms of a 0.18 s no-op run. It is back on before
-# any task runs (doit_ext.reporter.execute_task, doit_ext.report.action_result).
+# any task runs (doit_ext.report.collector_on).
 gc.disable()
 
 from tao2ds.doit_ext.report import reporting

@@ -13,7 +13,6 @@ Selected with ``DOIT_CONFIG["reporter"]`` in ``dodo.py``; another ``--reporter``
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -24,7 +23,7 @@ from doit.reporter import ConsoleReporter
 from tao2ds.core import hashmemo, log
 from tao2ds.core.journal import RUN_ENV, BuildDirLock, Journal
 from tao2ds.core.report import EXIT_INTERRUPTED
-from tao2ds.doit_ext.report import StepFailed
+from tao2ds.doit_ext.report import StepFailed, collector_on
 
 logger = log.get(__name__)
 
@@ -64,7 +63,7 @@ class JournaledReporter(ConsoleReporter):
         self._old_term = signal.signal(signal.SIGTERM, _interrupt)
 
     def execute_task(self, task):
-        gc.enable()  # paused while the tasks load and are checked (dodo.py); on for any task's work
+        collector_on()  # paused while the tasks load and are checked (dodo.py); on for any task's work
         self.started.add(task.name)
         super().execute_task(task)
 
