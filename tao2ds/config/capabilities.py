@@ -30,11 +30,8 @@ from tao2ds.deepstream.codes import (
     sink_type_problem,
     version_tuple,
 )
-from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem
 from tao2ds.deepstream.nvinferserver import release_problem, url_problem
-from tao2ds.deepstream.triton_repo import model_name_problem
-from tao2ds.model.etlt import read_etlt_header
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
 
@@ -476,6 +473,8 @@ def etlt_kind(cfg: ConfigView) -> Optional[str]:
     etlt = getattr(cfg.model, "etlt", None)
     if not etlt or not Path(etlt).is_file():
         return None
+    from tao2ds.model.etlt import read_etlt_header  # deferred: only with a .etlt (no-op start-up time)
+
     try:
         return read_etlt_header(etlt).kind
     except Exception:
@@ -695,6 +694,8 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
                     hint="re-export the model as ONNX (TAO 5), or use pipeline.infer_plugin=nvinfer",
                 )
             )
+        from tao2ds.deepstream.triton_repo import model_name_problem  # deferred: only for nvinferserver
+
         why = model_name_problem(str(cfg.model.name))
         if why:
             out.append(Problem("model.name", str(cfg.model.name), f"model.name={cfg.model.name}: {why}"))
@@ -794,6 +795,8 @@ def release_problems(cfg: ConfigView) -> list[Problem]:
 
 
 def _detector_problems(config: str, deepstream: str) -> list[Problem]:
+    from tao2ds.deepstream.detector import detector_release_problems  # deferred: only with a detector
+
     try:
         found = detector_release_problems(config, deepstream)
     except ConfigError as e:

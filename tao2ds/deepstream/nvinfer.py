@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
 from tao2ds.deepstream import releases
@@ -18,8 +18,9 @@ from tao2ds.deepstream.codes import (
     ScalingFilter,
 )
 from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
-from tao2ds.deepstream.labels import parse_labels
-from tao2ds.model.preprocess import Preprocessing
+
+if TYPE_CHECKING:  # the layout names engines on every run; preprocessing is read only by read_nvinfer
+    from tao2ds.model.preprocess import Preprocessing
 
 
 def engine_file_name(
@@ -170,6 +171,9 @@ class NvinferSettings:
 
 
 def read_nvinfer(path: Path) -> NvinferSettings:
+    from tao2ds.deepstream.labels import parse_labels  # deferred: see the imports (start-up time)
+    from tao2ds.model.preprocess import Preprocessing
+
     if not path.is_file():
         raise ConfigError(f"nvinfer config not found: {path}; run doit build first")
     kf = load_keyfile(path.read_text(encoding="utf-8"), str(path))
