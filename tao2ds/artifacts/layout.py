@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from tao2ds.artifacts.manifest import MANIFEST
-from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
+from tao2ds.deepstream.engine_file import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
 
 COMMON = "_common"

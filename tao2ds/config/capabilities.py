@@ -31,7 +31,6 @@ from tao2ds.deepstream.codes import (
     version_tuple,
 )
 from tao2ds.deepstream.keyfile import string_problem
-from tao2ds.deepstream.nvinferserver import release_problem, url_problem
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
 
@@ -673,6 +672,11 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
     t, pipe, run = cfg.target, cfg.pipeline, cfg.run
     server = str(pipe.infer_plugin) == "nvinferserver"
     url = pipe.triton.url
+    urls = (("pipeline.triton.url", url), ("run.triton_url", run.triton_url))
+    if not server and all(value is None for _, value in urls) and str(run.backend) != "triton":
+        return out  # no Triton setting: nothing to check (and nvinferserver's module is not loaded)
+    from tao2ds.deepstream.nvinferserver import release_problem, url_problem  # deferred: see above
+
     if server:
         why = release_problem(str(t.deepstream))
         if why:
@@ -708,7 +712,7 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
                 hint="add pipeline.infer_plugin=nvinferserver, or drop pipeline.triton.url",
             )
         )
-    for key, value in (("pipeline.triton.url", url), ("run.triton_url", run.triton_url)):
+    for key, value in urls:
         why = url_problem(value)
         if why:
             out.append(

@@ -15,7 +15,6 @@ from tao2ds.core.step import CONFIG, Step
 from tao2ds.deepstream import releases, sources
 from tao2ds.deepstream.app import AppInputs, render_app_config, tracker_config_needed
 from tao2ds.deepstream.keyfile import read_keyfile, render_keyfile
-from tao2ds.deepstream.nvinfer import NvinferInputs, render_nvinfer_config
 from tao2ds.deepstream.tracker import TRACKER_CONFIG_FILE, tracker_config_text
 from tao2ds.steps.model import load_preprocessing
 
@@ -52,6 +51,7 @@ class NvinferParams:
 
 
 def write_nvinfer_config(model_json: Path, preprocessing_json: Path, out: Path, p: NvinferParams) -> None:
+    from tao2ds.deepstream.nvinfer import NvinferInputs, render_nvinfer_config  # deferred: run only
     from tao2ds.model.etlt import resolve_key  # deferred: only a UFF .etlt's config (start-up time)
 
     info = fileio.read_json(model_json)

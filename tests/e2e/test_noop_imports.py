@@ -36,6 +36,8 @@ NOT_ON_A_NOOP = (
     "tao2ds.deepstream.triton_repo",
     "tao2ds.deepstream.detector",
     "tao2ds.deepstream.labels",
+    "tao2ds.deepstream.nvinfer",  # the layout names engines with deepstream.engine_file
+    "tao2ds.deepstream.nvinferserver",
 )
 
 
