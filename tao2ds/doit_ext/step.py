@@ -9,8 +9,8 @@ recorded — an output edited or truncated by hand is rebuilt (or restored from 
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import tao2ds
@@ -30,9 +30,15 @@ def code_digest() -> str:
     (doit, unlike Ninja, does not notice changed actions by itself). Paths are relative so that
     clones elsewhere share cache keys. Unchanged files are not read again (``core.hashmemo``)."""
 
-    root = Path(tao2ds.__file__).parent
+    root = os.path.dirname(tao2ds.__file__)
     memo = hashmemo.default()
-    files = {p.relative_to(root).as_posix(): memo.sha256(p) for p in sorted(root.rglob("*.py"))}
+    files = {}
+    for folder, subfolders, names in os.walk(root):  # os.walk, not Path.rglob: every run pays this
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                files[path[len(root) + 1 :].replace(os.sep, "/")] = memo.sha256(path)
     return records.digest(files)[:16]
 
 

@@ -236,8 +236,15 @@ _CHOICES: dict[str, tuple[str, str]] = {}
 
 
 def choice(spec: EngineSpec) -> tuple[str, str]:
-    """(builder name, why) — probed once per process."""
-    key = records.canonical_json(spec)
+    """(builder name, why) — probed once per process, keyed by what chosen_builder reads."""
+    key = records.canonical_json(
+        [
+            spec.builder,
+            spec.model_kind,
+            spec.known_hosts,
+            vars(target_view(spec.target, spec.tao, spec.gpu_id)),
+        ]
+    )
     if key not in _CHOICES:
         builder, why = chosen_builder(spec)
         _CHOICES[key] = (builder.name, why)

@@ -38,6 +38,7 @@ NOT_ON_A_NOOP = (
     "tao2ds.deepstream.labels",
     "tao2ds.deepstream.nvinfer",  # the layout names engines with deepstream.engine_file
     "tao2ds.deepstream.nvinferserver",
+    "tao2ds.steps.triton",  # only for pipeline.infer_plugin=nvinferserver
 )
 
 
