@@ -39,7 +39,7 @@ logger = log.get(__name__)
 
 MEMO_FILE = Path(".tao2ds") / "hashes.json"
 SETTLED_NS = 2_000_000_000  # 2 s: coarser than any file system's timestamps (FAT: 2 s, ext3: 1 s)
-MAX_ENTRIES = 4096  # beyond this, a save keeps only the files this run asked about
+MAX_ENTRIES = 1024  # beyond this, a save keeps only the files this run asked about (reading it stays cheap)
 _VERSION = 1
 
 

@@ -103,3 +103,24 @@ def test_save_into_an_unwritable_place_is_not_an_error(tmp_path, settle):
     memo.sha256(f)
     memo.save()
     assert not memo.dirty
+
+
+def test_a_full_memo_keeps_only_what_this_run_asked_about(tmp_path, settle, monkeypatch):
+    monkeypatch.setattr(hashmemo, "MAX_ENTRIES", 2)
+    files = [tmp_path / f"{n}.txt" for n in range(3)]
+    for f in files:
+        f.write_text(f.name)
+    settle()
+    memo = HashMemo(tmp_path / "memo.json")
+    for f in files:
+        memo.sha256(f)
+    memo.save()
+    again = HashMemo(tmp_path / "memo.json")
+    again.sha256(files[0])
+    again.sha256(files[1])
+    (tmp_path / "new.txt").write_text("new")
+    settle()
+    again.sha256(tmp_path / "new.txt")
+    again.save()
+    kept = json.loads((tmp_path / "memo.json").read_text())["files"]
+    assert set(kept) == {str(files[0]), str(files[1]), str(tmp_path / "new.txt")}
