@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping, Optional
 
-from tao2ds.core import fileio, log, records
+from tao2ds.core import fileio, hashmemo, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
@@ -89,7 +89,8 @@ def _probe(builder) -> Any:
 def engine_status(
     spec: EngineSpec, onnx: Path, calib_cache: Optional[Path], engine: Path
 ) -> tuple[Any, Any, dict[str, Any], list[str], str]:
-    """(builder, env, key fields, reasons to rebuild, why this builder)."""
+    """(builder, env, key fields, reasons to rebuild, why this builder). The model, cache and engine
+    are hashed through the hash memo: every run checks them, and they are the largest files."""
 
     from tao2ds.engine.compat import check_builder_matches_target  # deferred: only where an engine is built
 
@@ -99,9 +100,10 @@ def engine_status(
     check_builder_matches_target(
         env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"])
     )
-    calib = fileio.sha256_file(calib_cache) if calib_cache else None
+    sha256 = hashmemo.default().sha256
+    calib = sha256(calib_cache) if calib_cache else None
     fields = key_fields(
-        fileio.sha256_file(onnx),
+        sha256(onnx),
         calib,
         spec.precision,
         spec.batch_size,
@@ -109,7 +111,7 @@ def engine_status(
         spec.dla_core,
         env,
     )
-    return builder, env, fields, stale_reasons(engine, fields), why
+    return builder, env, fields, stale_reasons(engine, fields, sha256), why
 
 
 class engine_current:
