@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from tao2ds.artifacts.manifest import MANIFEST
-from tao2ds.deepstream import triton_repo
-from tao2ds.deepstream.nvinfer import engine_file_name, int8_route
+from tao2ds.deepstream.engine_file import engine_file_name, int8_route
 from tao2ds.engine.key import sidecar_path
-from tao2ds.model.etlt import read_etlt_header
 
 COMMON = "_common"
 RESULTS = "results"  # what runs wrote (launch, verify): not build artifacts, kept across builds
@@ -52,6 +50,8 @@ def model_kind(cfg) -> str:
     etlt = getattr(cfg.model, "etlt", None)
     if not etlt:
         return "onnx"
+    from tao2ds.model.etlt import read_etlt_header  # deferred: only with a .etlt (no-op start-up time)
+
     return "etlt-" + read_etlt_header(etlt).kind
 
 
@@ -223,10 +223,14 @@ class TargetLayout:
 
     @property
     def triton_model_config(self) -> Path:
+        from tao2ds.deepstream import triton_repo  # deferred: only for nvinferserver (no-op start-up time)
+
         return self.triton_repo / self.model_name / triton_repo.CONFIG_FILE
 
     def triton_model_file(self, engine: bool) -> Path:
         """The engine under Triton's file name, or the ONNX where no engine is built here."""
+        from tao2ds.deepstream import triton_repo  # deferred: as above
+
         name = (triton_repo.PLAN if engine else triton_repo.ONNX)[1]
         return self.triton_repo / self.model_name / triton_repo.VERSION / name
 

@@ -9,12 +9,14 @@ and the lock read it; a file in the folder that is not in ``outputs`` is not par
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from tao2ds import __version__
 from tao2ds.core import fileio, records
 from tao2ds.core.errors import StaleBuildError
-from tao2ds.model.labels import Labels
+
+if TYPE_CHECKING:
+    from tao2ds.model.labels import Labels
 
 MANIFEST = "manifest.json"
 RESOLVED_CONFIG = "config.yaml"

@@ -30,11 +30,7 @@ from tao2ds.deepstream.codes import (
     sink_type_problem,
     version_tuple,
 )
-from tao2ds.deepstream.detector import detector_release_problems
 from tao2ds.deepstream.keyfile import string_problem
-from tao2ds.deepstream.nvinferserver import release_problem, url_problem
-from tao2ds.deepstream.triton_repo import model_name_problem
-from tao2ds.model.etlt import read_etlt_header
 
 __all__ = ["Problem", "Range", "RANGES", "find_problems", "problems", "check_capabilities", "version_tuple"]
 
@@ -476,6 +472,8 @@ def etlt_kind(cfg: ConfigView) -> Optional[str]:
     etlt = getattr(cfg.model, "etlt", None)
     if not etlt or not Path(etlt).is_file():
         return None
+    from tao2ds.model.etlt import read_etlt_header  # deferred: only with a .etlt (no-op start-up time)
+
     try:
         return read_etlt_header(etlt).kind
     except Exception:
@@ -674,6 +672,11 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
     t, pipe, run = cfg.target, cfg.pipeline, cfg.run
     server = str(pipe.infer_plugin) == "nvinferserver"
     url = pipe.triton.url
+    urls = (("pipeline.triton.url", url), ("run.triton_url", run.triton_url))
+    if not server and all(value is None for _, value in urls) and str(run.backend) != "triton":
+        return out  # no Triton setting: nothing to check (and nvinferserver's module is not loaded)
+    from tao2ds.deepstream.nvinferserver import release_problem, url_problem  # deferred: see above
+
     if server:
         why = release_problem(str(t.deepstream))
         if why:
@@ -695,6 +698,8 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
                     hint="re-export the model as ONNX (TAO 5), or use pipeline.infer_plugin=nvinfer",
                 )
             )
+        from tao2ds.deepstream.triton_repo import model_name_problem  # deferred: only for nvinferserver
+
         why = model_name_problem(str(cfg.model.name))
         if why:
             out.append(Problem("model.name", str(cfg.model.name), f"model.name={cfg.model.name}: {why}"))
@@ -707,7 +712,7 @@ def _triton_problems(cfg: ConfigView) -> list[Problem]:
                 hint="add pipeline.infer_plugin=nvinferserver, or drop pipeline.triton.url",
             )
         )
-    for key, value in (("pipeline.triton.url", url), ("run.triton_url", run.triton_url)):
+    for key, value in urls:
         why = url_problem(value)
         if why:
             out.append(
@@ -794,6 +799,8 @@ def release_problems(cfg: ConfigView) -> list[Problem]:
 
 
 def _detector_problems(config: str, deepstream: str) -> list[Problem]:
+    from tao2ds.deepstream.detector import detector_release_problems  # deferred: only with a detector
+
     try:
         found = detector_release_problems(config, deepstream)
     except ConfigError as e:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, List
 
 from tao2ds.config.view import ConfigView, view
-from tao2ds.core import fileio, log
+from tao2ds.core import fileio, hashmemo, log
 from tao2ds.core.errors import ConfigError, InputError, WriteError
-from tao2ds.core.fileio import sha256_file, write_text
+from tao2ds.core.fileio import write_text
 from tao2ds.core.records import digest
 from tao2ds.deepstream import releases
 
@@ -518,6 +518,7 @@ class ComposeCache:
 
     def _key(self, overrides: list[str]) -> str:
         if self._conf_digest is None:
+            sha256_file = hashmemo.default().sha256  # unchanged files are not read again
             conf = {
                 p.relative_to(self.conf_dir).as_posix(): sha256_file(p)
                 for p in sorted(self.conf_dir.rglob("*.yaml"))

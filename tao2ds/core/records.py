@@ -122,12 +122,14 @@ def params_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return dict(flatten(values))
 
 
-def hash_files(paths: Any) -> dict[str, str]:
-    """{path: sha256} for the given files, sorted by path; a missing file maps to ''."""
+def hash_files(paths: Any, memo: Any = None) -> dict[str, str]:
+    """{path: sha256} for the given files, sorted by path; a missing file maps to ''. With ``memo``
+    (a ``core.hashmemo.HashMemo``) a file whose identity it knows is not read again."""
+    sha256 = memo.sha256 if memo is not None else fileio.sha256_file
     out = {}
     for p in sorted({str(p) for p in paths}):
         try:
-            out[p] = fileio.sha256_file(p)
+            out[p] = sha256(p)
         except OSError:
             out[p] = ""
     return out

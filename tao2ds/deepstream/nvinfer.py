@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
 from tao2ds.deepstream import releases
@@ -17,26 +17,11 @@ from tao2ds.deepstream.codes import (
     ScalingComputeHw,
     ScalingFilter,
 )
+from tao2ds.deepstream.engine_file import engine_file_name, int8_route  # noqa: F401 - re-exported
 from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
-from tao2ds.deepstream.labels import parse_labels
-from tao2ds.model.preprocess import Preprocessing
 
-
-def engine_file_name(
-    onnx_name: str, batch_size: int, precision: str, gpu_id: int = 0, dla_core: Optional[int] = None
-) -> str:
-    """DeepStream's own engine name (nvdsinfer_model_builder), so nvinfer reuses what we ship."""
-    device = f"dla{dla_core}" if dla_core is not None else f"gpu{gpu_id}"
-    return f"{onnx_name}_b{batch_size}_{device}_{precision}.engine"
-
-
-def int8_route(trt_version: str, deepstream: Optional[str] = None, requested: str = "auto") -> str:
-    """'cache' (implicit calibration, int8-calib-file) or 'qdq' (explicit quantization), per the
-    release table (``releases.int8_route``): the cache while TensorRT has implicit INT8 (every
-    release up to 9.2 ships TensorRT 10.x, where nvinfer's int8-calib-file path works), the Q/DQ
-    model on TensorRT 11+ or when ``precision.int8_route=qdq`` and the release offers it."""
-    release = releases.get_or_none(deepstream) if deepstream else None
-    return releases.int8_route(release, trt_version, requested)
+if TYPE_CHECKING:  # preprocessing is read only by read_nvinfer
+    from tao2ds.model.preprocess import Preprocessing
 
 
 @dataclass(frozen=True)
@@ -170,6 +155,9 @@ class NvinferSettings:
 
 
 def read_nvinfer(path: Path) -> NvinferSettings:
+    from tao2ds.deepstream.labels import parse_labels  # deferred: see the imports (start-up time)
+    from tao2ds.model.preprocess import Preprocessing
+
     if not path.is_file():
         raise ConfigError(f"nvinfer config not found: {path}; run doit build first")
     kf = load_keyfile(path.read_text(encoding="utf-8"), str(path))

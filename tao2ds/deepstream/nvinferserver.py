@@ -31,14 +31,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from tao2ds.core.errors import ConfigError
 from tao2ds.deepstream import prototext, releases
 from tao2ds.deepstream.codes import ModelColorFormat, ScalingComputeHw, ScalingFilter
-from tao2ds.deepstream.labels import parse_labels
 from tao2ds.deepstream.nvinfer import NvinferSettings
-from tao2ds.model.preprocess import Preprocessing
+
+if TYPE_CHECKING:  # every run checks the Triton URL; preprocessing is read only by read_nvinferserver
+    from tao2ds.model.preprocess import Preprocessing
 
 
 class MediaFormat(IntEnum):
@@ -229,6 +230,9 @@ def _member(enum, name, path: Path):
 
 
 def read_nvinferserver(path: Path, onnx: Path, infer_dims: Sequence[int]) -> NvinferserverSettings:
+    from tao2ds.deepstream.labels import parse_labels  # deferred: every run checks urls, few read configs
+    from tao2ds.model.preprocess import Preprocessing
+
     """``onnx``: the model a CPU runner may run instead of the server; ``infer_dims``: C, H, W of
     the model input (nvinferserver takes them from Triton's model config, not from its own file)."""
     if not path.is_file():

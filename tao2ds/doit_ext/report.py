@@ -3,6 +3,7 @@ a pipeline through the one error reporter."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any, Callable
 
 from doit.exceptions import TaskFailed
@@ -50,9 +51,19 @@ class StepFailed(TaskFailed):
         self.exit_code = exit_code
 
 
+def collector_on() -> None:
+    """The cyclic garbage collector back on, where dodo.py paused it while doit loaded and checked
+    the tasks. What start-up allocated is frozen first (``gc.freeze``: long-lived, never scanned
+    again), so the first collection does not walk all of it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def action_result(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``fn`` for a doit action: its result, or a ``StepFailed`` (the task fails) after the one
     reporter has printed the error once."""
+    collector_on()
     try:
         return fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the one reporter decides how to show it

@@ -20,10 +20,10 @@ from typing import Any, Optional
 
 from doit.reporter import ConsoleReporter
 
-from tao2ds.core import log
+from tao2ds.core import hashmemo, log
 from tao2ds.core.journal import RUN_ENV, BuildDirLock, Journal
 from tao2ds.core.report import EXIT_INTERRUPTED
-from tao2ds.doit_ext.report import StepFailed
+from tao2ds.doit_ext.report import StepFailed, collector_on
 
 logger = log.get(__name__)
 
@@ -63,6 +63,7 @@ class JournaledReporter(ConsoleReporter):
         self._old_term = signal.signal(signal.SIGTERM, _interrupt)
 
     def execute_task(self, task):
+        collector_on()  # paused while the tasks load and are checked (dodo.py); on for any task's work
         self.started.add(task.name)
         super().execute_task(task)
 
@@ -104,6 +105,7 @@ class JournaledReporter(ConsoleReporter):
                 signal.signal(signal.SIGTERM, self._old_term)
             if self.lock is not None:
                 self.lock.release()
+            hashmemo.default().save()  # what this run's up-to-date checks hashed, for the next run
             super().complete_run()
         interrupt = sys.exc_info()[1]  # complete_run runs in the runner's ``finally``
         if isinstance(interrupt, KeyboardInterrupt):

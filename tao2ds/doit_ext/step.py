@@ -9,12 +9,13 @@ recorded — an output edited or truncated by hand is rebuilt (or restored from 
 
 from __future__ import annotations
 
+import inspect
+import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import tao2ds
-from tao2ds.core import fileio, log, records
+from tao2ds.core import hashmemo, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.journal import Journal
 from tao2ds.core.step import Step
@@ -22,16 +23,26 @@ from tao2ds.doit_ext.report import action_result
 
 logger = log.get(__name__)
 RECORD = "record"  # the doit value the record is saved under
+# what doit passes an uptodate callable, stated once: doit asks inspect.signature for every task on
+# every run, and an object's own __signature__ is its fast path
+UPTODATE_SIGNATURE = inspect.signature(lambda task, values: None)
 
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """Digest of the tao2ds sources: a new version of a step's code is a reason to rerun it
     (doit, unlike Ninja, does not notice changed actions by itself). Paths are relative so that
-    clones elsewhere share cache keys."""
+    clones elsewhere share cache keys. Unchanged files are not read again (``core.hashmemo``)."""
 
-    root = Path(tao2ds.__file__).parent
-    files = {p.relative_to(root).as_posix(): fileio.sha256_file(p) for p in sorted(root.rglob("*.py"))}
+    root = os.path.dirname(tao2ds.__file__)
+    memo = hashmemo.default()
+    files = {}
+    for folder, subfolders, names in os.walk(root):  # os.walk, not Path.rglob: every run pays this
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                files[path[len(root) + 1 :].replace(os.sep, "/")] = memo.sha256(path)
     return records.digest(files)[:16]
 
 
@@ -44,7 +55,10 @@ def saved_record(values: dict[str, Any]) -> Optional[records.StepRecord]:
 
 
 class record_current:
-    """doit uptodate: the saved record has this step's params and code, and its outputs are intact."""
+    """doit uptodate: the saved record has this step's params and code, and its outputs are intact
+    (their sha256, read again unless the file's identity proves it unchanged: ``core.hashmemo``)."""
+
+    __signature__ = UPTODATE_SIGNATURE
 
     def __init__(self, step: Step):
         self.step = step
@@ -53,7 +67,7 @@ class record_current:
         old = saved_record(values)
         if old is None or old.code != code_digest() or old.params != self.step.recorded_params():
             return False
-        return records.hash_files(self.step.output_files()) == dict(old.outputs)
+        return records.hash_files(self.step.output_files(), hashmemo.default()) == dict(old.outputs)
 
     def __repr__(self) -> str:
         return f"record_current({self.step.label})"

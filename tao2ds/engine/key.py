@@ -10,11 +10,13 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from tao2ds.core import fileio, records
-from tao2ds.engine.types import BuilderEnv
 from tao2ds.engine.versions import short_version
+
+if TYPE_CHECKING:  # annotations only: a no-op run reads sidecar paths without the engine types
+    from tao2ds.engine.types import BuilderEnv
 
 KEY_FORMAT = 1
 
@@ -162,15 +164,18 @@ def read_sidecar(engine: Path) -> Sidecar | None:
         return None
 
 
-def stale_reasons(engine: Path, fields: Mapping[str, Any]) -> list[str]:
-    """Why ``engine`` must be rebuilt for ``fields``; empty when it is up to date."""
+def stale_reasons(
+    engine: Path, fields: Mapping[str, Any], sha256: Callable[[Path], str] = fileio.sha256_file
+) -> list[str]:
+    """Why ``engine`` must be rebuilt for ``fields``; empty when it is up to date. ``sha256`` reads
+    the engine's hash (the up-to-date check passes ``core.hashmemo``'s, which reads only a changed file)."""
     if not engine.exists():
         return ["no engine yet"]
     side = read_sidecar(engine)
     if side is None:
         return [f"no readable sidecar {sidecar_path(engine).name}"]
     if side.key == key_of_fields(fields):
-        if side.engine_sha256 != fileio.sha256_file(engine):
+        if side.engine_sha256 != sha256(engine):
             return [f"{engine.name} is not the engine that was built (edited, truncated or replaced)"]
         return []
     return describe_key_change(side.fields, fields) or ["engine key changed"]

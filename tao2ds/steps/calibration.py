@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from tao2ds.artifacts.layout import source_onnx
-from tao2ds.calibration import native
-from tao2ds.calibration.cache_format import CalibrationCache, trt_version_number
-from tao2ds.calibration.imported import SOURCES, check_against_graph, graph_activations, some
 from tao2ds.core import fileio, log
 from tao2ds.core.errors import BuildError, ConfigError, InputError
 from tao2ds.core.step import Step
-from tao2ds.model.imageset import batch_iterator, check_images, list_images, select_for_calibration
 from tao2ds.steps.model import load_preprocessing, stage_file
+
+# The calibration modules are imported where they are used: every run imports this module, only
+# INT8 builds need them (no-op start-up time, tests/e2e/test_noop_imports.py).
 
 logger = log.get(__name__)
 
@@ -42,7 +41,9 @@ def run_calibration(
     """
     from tqdm import tqdm  # deferred: only while calibrating
 
+    from tao2ds.calibration import native  # deferred: a no-op build loads no calibration code
     from tao2ds.calibration.collect import collect_ranges  # deferred: pulls in ONNX Runtime
+    from tao2ds.model.imageset import batch_iterator, check_images, select_for_calibration  # deferred
 
     pp = load_preprocessing(preprocessing_json)
     if native.histogram_kernel() is None and native.library_path() is None:
@@ -110,6 +111,9 @@ def import_calibration_cache(onnx: Optional[Path], cache: Path, source: str, out
     """calibration.json from a cache made elsewhere: its scales as they are, checked against the graph
     when there is one here (``onnx=None``: a model whose graph cannot be read here, such as a UFF
     ``.etlt``; the names are then taken on trust and the manifest says so)."""
+    from tao2ds.calibration.cache_format import CalibrationCache  # deferred: see the imports
+    from tao2ds.calibration.imported import SOURCES, check_against_graph, graph_activations, some
+
     key = "model.calibration_cache"
     try:
         parsed = CalibrationCache.parse(Path(cache).read_text(encoding="utf-8"))
@@ -206,6 +210,11 @@ def calibration_source(calibration_json: Path) -> dict:
 
 
 def write_calibration_cache(calibration_json: Path, trt_version: str, out: Path) -> None:
+    from tao2ds.calibration.cache_format import (
+        CalibrationCache,
+        trt_version_number,
+    )  # deferred: see the imports
+
     data = fileio.read_json(calibration_json)
     version = trt_version_number(trt_version)
     if "scales" in data:  # an imported cache: the same entries and bit patterns, this target's header
@@ -240,6 +249,8 @@ def image_set(ctx) -> str:
 
 @lru_cache(maxsize=4)
 def _listed(spec: str) -> tuple[Path, ...]:
+    from tao2ds.model.imageset import list_images  # deferred: see the imports
+
     return tuple(list_images(spec))
 
 
@@ -260,6 +271,8 @@ def chosen_images(ctx) -> tuple[Path, ...]:
     files = image_set_files(ctx)
     if not files:
         return ()
+    from tao2ds.model.imageset import select_for_calibration  # deferred: see the imports
+
     cal = ctx.cfg.calibration
     return tuple(select_for_calibration(files, cal.batch_size, cal.batches, image_set(ctx)))
 

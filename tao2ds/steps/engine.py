@@ -12,16 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping, Optional
 
-from tao2ds.core import fileio, log, records
+from tao2ds.core import fileio, hashmemo, log, records
 from tao2ds.core.cache import ArtifactCache
 from tao2ds.core.errors import Tao2dsError
 from tao2ds.core.step import Step
 from tao2ds.deepstream import releases
 from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
-from tao2ds.engine.compat import check_builder_matches_target
 from tao2ds.engine.key import key_fields, key_of_fields, stale_reasons, write_sidecar
-from tao2ds.engine.types import EngineRequest
-from tao2ds.model.etlt import resolve_key
 
 logger = log.get(__name__)
 
@@ -92,7 +89,10 @@ def _probe(builder) -> Any:
 def engine_status(
     spec: EngineSpec, onnx: Path, calib_cache: Optional[Path], engine: Path
 ) -> tuple[Any, Any, dict[str, Any], list[str], str]:
-    """(builder, env, key fields, reasons to rebuild, why this builder)."""
+    """(builder, env, key fields, reasons to rebuild, why this builder). The model, cache and engine
+    are hashed through the hash memo: every run checks them, and they are the largest files."""
+
+    from tao2ds.engine.compat import check_builder_matches_target  # deferred: only where an engine is built
 
     builder, why = chosen_builder(spec)
     env = _probe(builder)
@@ -100,9 +100,10 @@ def engine_status(
     check_builder_matches_target(
         env, str(t["tensorrt"]), str(t["gpu"]["compute_capability"]), str(t["platform"])
     )
-    calib = fileio.sha256_file(calib_cache) if calib_cache else None
+    sha256 = hashmemo.default().sha256
+    calib = sha256(calib_cache) if calib_cache else None
     fields = key_fields(
-        fileio.sha256_file(onnx),
+        sha256(onnx),
         calib,
         spec.precision,
         spec.batch_size,
@@ -110,7 +111,7 @@ def engine_status(
         spec.dla_core,
         env,
     )
-    return builder, env, fields, stale_reasons(engine, fields), why
+    return builder, env, fields, stale_reasons(engine, fields, sha256), why
 
 
 class engine_current:
@@ -150,6 +151,8 @@ def build_engine(
     classmap: Optional[Path] = None,
 ) -> None:
     """Build (or restore from the cache) the engine when its key changed; write its sidecar."""
+    from tao2ds.engine.types import EngineRequest  # deferred: a no-op run only declares this step
+    from tao2ds.model.etlt import resolve_key
 
     builder, env, fields, reasons, why = engine_status(spec, onnx, calib_cache, engine)
     logger.info("engine: %s", why)
@@ -235,8 +238,15 @@ _CHOICES: dict[str, tuple[str, str]] = {}
 
 
 def choice(spec: EngineSpec) -> tuple[str, str]:
-    """(builder name, why) — probed once per process."""
-    key = records.canonical_json(spec)
+    """(builder name, why) — probed once per process, keyed by what chosen_builder reads."""
+    key = records.canonical_json(
+        [
+            spec.builder,
+            spec.model_kind,
+            spec.known_hosts,
+            vars(target_view(spec.target, spec.tao, spec.gpu_id)),
+        ]
+    )
     if key not in _CHOICES:
         builder, why = chosen_builder(spec)
         _CHOICES[key] = (builder.name, why)

@@ -7,23 +7,24 @@ the declaration beside it (``analyze(ctx)``, …) is the only place its inputs a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from tao2ds.artifacts.layout import model_kind, source_onnx
 from tao2ds.core import fileio, log, records
 from tao2ds.core.errors import ModelError
 from tao2ds.core.step import Step
-from tao2ds.deepstream.labels import render_labels
-from tao2ds.model.etlt import decrypt_etlt, read_etlt_header, resolve_key
-from tao2ds.model.labels import build_labels, class_dim, load_classmap
-from tao2ds.model.preprocess import Preprocessing, resolve_preprocessing, spec_input_size
-from tao2ds.model.tao_spec import load_spec
+
+# The model modules are imported by the step functions that use them: every run declares these
+# steps, a no-op run runs none of them (start-up time, tests/e2e/test_noop_imports.py).
+if TYPE_CHECKING:
+    from tao2ds.model.preprocess import Preprocessing
 
 logger = log.get(__name__)
 
 
 def analyze_model(onnx: str, classmap: str, out: Path) -> None:
     """Graph interface + label lines in graph-output order; fails early on a classmap/model mismatch."""
+    from tao2ds.model.labels import build_labels, class_dim, load_classmap
     from tao2ds.model.onnx_io import read_graph_io  # deferred: only when the step runs (start-up time)
 
     io = read_graph_io(onnx)
@@ -62,6 +63,11 @@ def uff_output_names(classes: Mapping[str, Sequence[str]], tasks: Optional[Seque
 def analyze_uff(etlt: Path, classmap: Path, spec: Optional[Path], out: Path) -> None:
     """model.json for a UFF .etlt: no graph to read, so the interface comes from the .etlt header
     (input node), the classmap (outputs) and the training spec (input size)."""
+    from tao2ds.model.etlt import read_etlt_header  # deferred: see the imports
+    from tao2ds.model.labels import load_classmap
+    from tao2ds.model.preprocess import spec_input_size
+    from tao2ds.model.tao_spec import load_spec
+
     header = read_etlt_header(etlt)
     classes = load_classmap(classmap)
     tasks = (fileio.read_json(classmap).get("tasks")) or None
@@ -93,12 +99,17 @@ def decrypt_model(
 ) -> None:
     """The ONNX payload of an .etlt, decrypted with NVIDIA's codec and checked to be ONNX.
     The key is read here, at run time, so it enters no record, cache key or log."""
+    from tao2ds.model.etlt import decrypt_etlt, resolve_key  # deferred: see the imports
+
     decrypt_etlt(etlt, resolve_key(key_env, key_file), out, codec_python)
 
 
 def write_preprocessing(
     model_json: Path, spec: Optional[Path], override: Any, scaling_filter: int, out: Path
 ) -> None:
+    from tao2ds.model.preprocess import resolve_preprocessing, spec_input_size  # deferred: see the imports
+    from tao2ds.model.tao_spec import load_spec
+
     info = fileio.read_json(model_json)
     override = records.plain(override)  # the schema's PreprocessingOverride, enums as their names
     parsed = load_spec(spec) if spec else None
@@ -114,6 +125,8 @@ def write_preprocessing(
 
 
 def load_preprocessing(path: Path) -> Preprocessing:
+    from tao2ds.model.preprocess import Preprocessing  # deferred: see the imports
+
     return Preprocessing.from_dict(fileio.read_json(path))
 
 
@@ -137,12 +150,16 @@ def output_order(model_info: Mapping[str, Any], engine_sidecar: Optional[Path]) 
 
 
 def labels_for(model_info: Mapping[str, Any], order: Sequence[str]):
+    from tao2ds.model.labels import build_labels  # deferred: see the imports
+
     by_name = {o["name"]: o for o in model_info["outputs"]}
     classmap = {o["task"]: o["classes"] for o in model_info["outputs"]}
     return build_labels(classmap, [(n, len(by_name[n]["classes"])) for n in order])
 
 
 def write_labels(model_json: Path, engine_sidecar: Optional[Path], out: Path) -> None:
+    from tao2ds.deepstream.labels import render_labels  # deferred: see the imports
+
     info = fileio.read_json(model_json)
     order, source = output_order(info, engine_sidecar)
     if source == "engine":

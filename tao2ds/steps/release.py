@@ -13,7 +13,7 @@ from tao2ds.artifacts import manifest as manifest_format
 from tao2ds.core import fileio, log, records
 from tao2ds.core.step import Step
 from tao2ds.deepstream import releases
-from tao2ds.steps import calibration, configs, engine, model, triton
+from tao2ds.steps import calibration, configs, engine, model
 
 logger = log.get(__name__)
 
@@ -83,11 +83,11 @@ def artifact_files(ctx, tb) -> list[Path]:
     L = tb.layout
     det = configs.detector(ctx, tb)
     cal = ([L.calibration_cache] + ([] if L.uff else [L.qdq_onnx])) if tb.int8 else []
-    classifier = (
-        [L.nvinferserver_config, *triton.repo(ctx, tb).output_files()]
-        if triton.enabled(tb)
-        else [L.nvinfer_config]
-    )
+    classifier = [L.nvinfer_config]
+    if L.nvinferserver:  # triton.enabled(tb): only then is the Triton steps' module loaded (start-up time)
+        from tao2ds.steps import triton
+
+        classifier = [L.nvinferserver_config, *triton.repo(ctx, tb).output_files()]
     return [
         *(L.media_dir / f.name for f in configs.local_media(tb)),
         *(det.output_files() if det else []),

@@ -20,8 +20,6 @@ from typing import Optional
 from tao2ds.core import fileio, log
 from tao2ds.core.errors import ModelError
 from tao2ds.core.step import CONFIG, Step
-from tao2ds.deepstream.nvinferserver import NvinferserverInputs, render_nvinferserver_config
-from tao2ds.deepstream.triton_repo import render_model_config, tensors_from_graph
 from tao2ds.steps import engine
 from tao2ds.steps.configs import HEADER
 from tao2ds.steps.model import load_preprocessing, output_order
@@ -60,6 +58,8 @@ def write_triton_repo(
     model_out: Path,
     p: TritonRepoParams,
 ) -> None:
+    from tao2ds.deepstream.triton_repo import render_model_config, tensors_from_graph  # deferred: run only
+
     info = fileio.read_json(model_json)
     order, _ = output_order(info, engine_sidecar)
     by_name = {o["name"]: o for o in info["outputs"]}
@@ -114,6 +114,9 @@ def write_nvinferserver_config(
     out: Path,
     p: NvinferserverParams,
 ) -> None:
+    # deferred: a no-op run declares this step without running it (start-up time)
+    from tao2ds.deepstream.nvinferserver import NvinferserverInputs, render_nvinferserver_config
+
     info = fileio.read_json(model_json)
     order, _ = output_order(info, engine_sidecar)
     fields = {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}

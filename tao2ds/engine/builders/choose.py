@@ -4,24 +4,26 @@
 * ``trtexec``    – the local trtexec in a subprocess (trtexec_builder.py)
 * ``ssh``        – the device's trtexec over ssh (ssh_builder.py)
 * ``deepstream`` – build nothing; nvinfer builds from the ONNX at first start
+
+Each builder's module is imported when that builder is chosen: every ``doit`` run chooses (the
+engine task's up-to-date check), and a no-op run that leaves the engine to DeepStream or finds
+no local TensorRT needs none of them (start-up time, ``tests/e2e/test_noop_imports.py``).
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from tao2ds.core.errors import Tao2dsError
-from tao2ds.engine.builders.ssh import SshBuilder
-from tao2ds.engine.builders.tao_converter import TaoConverterBuilder
-from tao2ds.engine.builders.tao_deploy import TaoDeployBuilder, TaoDeploySshBuilder
-from tao2ds.engine.builders.tensorrt import TensorRTBuilder
-from tao2ds.engine.builders.trtexec import TrtexecBuilder, find_trtexec
-from tao2ds.engine.compat import check_builder_matches_target, mismatches
-from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
+from tao2ds.engine.builders.trtexec import find_trtexec
 
-__all__ = [
+if TYPE_CHECKING:
+    from tao2ds.engine.builders.ssh import SshBuilder
+    from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
+
+__all__ = [  # noqa: F822 - the builder classes come from __getattr__
     "Builder",
     "DeepStreamBuilder",
     "SshBuilder",
@@ -31,6 +33,25 @@ __all__ = [
 ]
 
 BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream", "tao_converter", "tao_deploy")
+_CLASSES = {  # name → module under tao2ds.engine.builders, imported on first use
+    "SshBuilder": "ssh",
+    "TaoConverterBuilder": "tao_converter",
+    "TaoDeployBuilder": "tao_deploy",
+    "TaoDeploySshBuilder": "tao_deploy",
+    "TensorRTBuilder": "tensorrt",
+    "TrtexecBuilder": "trtexec",
+}
+
+
+def _builder_class(name: str) -> Any:
+    return getattr(importlib.import_module(f"tao2ds.engine.builders.{_CLASSES[name]}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    """The builder classes, as ``from tao2ds.engine.builders.choose import SshBuilder`` (PEP 562)."""
+    if name in _CLASSES:
+        return _builder_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Builder(Protocol):
@@ -69,15 +90,21 @@ def _tensorrt_importable() -> bool:
         return False
 
 
+def _mismatches(env: BuilderEnv, want: tuple[str, str, str]) -> list:
+    from tao2ds.engine.compat import mismatches  # deferred: see the module doc
+
+    return mismatches(env, *want)
+
+
 def _describe(env: BuilderEnv) -> str:
     return f"TensorRT {env.trt_version}, {env.gpu_name or 'unknown GPU'} (compute {env.compute_capability or '?'})"
 
 
-def _ssh_builder(target: Any, known_hosts: Path, cls: type = SshBuilder, **extra: Any) -> SshBuilder:
+def _ssh_builder(target: Any, known_hosts: Path, cls: str = "SshBuilder", **extra: Any) -> SshBuilder:
     kwargs = dict(extra)
     if getattr(target, "remote_dir", None):
         kwargs["remote_dir"] = target.remote_dir
-    return cls(
+    return _builder_class(cls)(
         host=target.host,
         user=target.user,
         port=target.port,
@@ -107,7 +134,9 @@ def choose_builder(
         raise Tao2dsError(f"unknown engine builder {requested!r}; choose one of {', '.join(BUILDER_NAMES)}")
 
     if requested in ("tensorrt", "trtexec"):
-        builder: Builder = TensorRTBuilder() if requested == "tensorrt" else TrtexecBuilder()
+        builder: Builder = _builder_class(
+            "TensorRTBuilder" if requested == "tensorrt" else "TrtexecBuilder"
+        )()
         env = probe(builder)
         if env is None:
             raise Tao2dsError(
@@ -118,6 +147,8 @@ def choose_builder(
                     else "(trtexec not found on PATH or in /usr/src/tensorrt/bin)."
                 )
             )
+        from tao2ds.engine.compat import check_builder_matches_target  # deferred: see the module doc
+
         check_builder_matches_target(env, *want)
         return builder, f"Building with {requested} as requested ({_describe(env)})."
     if requested == "ssh":
@@ -133,7 +164,7 @@ def choose_builder(
             )
         conv = getattr(target, "tao_converter_path", None)
         return (
-            _ssh_builder(target, known_hosts, TaoConverterBuilder, converter=conv),
+            _ssh_builder(target, known_hosts, "TaoConverterBuilder", converter=conv),
             f"Building on {target.host} with tao-converter over ssh, as requested.",
         )
     if requested == "tao_deploy":
@@ -144,10 +175,10 @@ def choose_builder(
             if not getattr(target, "host", None):
                 raise Tao2dsError("engine.tao_deploy.where=ssh needs target.host")
             return (
-                _ssh_builder(target, known_hosts, TaoDeploySshBuilder, command=command),
+                _ssh_builder(target, known_hosts, "TaoDeploySshBuilder", command=command),
                 f"Building with TAO Deploy on {target.host} over ssh, as requested.",
             )
-        builder = TaoDeployBuilder(
+        builder = _builder_class("TaoDeployBuilder")(
             where,
             command,
             td.get("image"),
@@ -163,9 +194,9 @@ def choose_builder(
 
     skipped = []
     if _tensorrt_importable():
-        builder = TensorRTBuilder()
+        builder = _builder_class("TensorRTBuilder")()
         env = probe(builder)
-        if env is not None and not mismatches(env, *want):
+        if env is not None and not _mismatches(env, want):
             return (
                 builder,
                 f"Building in-process with the tensorrt module: {_describe(env)} matches the target.",
@@ -178,9 +209,9 @@ def choose_builder(
     else:
         skipped.append("no tensorrt Python module")
     if find_trtexec() is not None:
-        builder = TrtexecBuilder()
+        builder = _builder_class("TrtexecBuilder")()
         env = probe(builder)
-        if env is not None and not mismatches(env, *want):
+        if env is not None and not _mismatches(env, want):
             return builder, f"Building with the local trtexec: {_describe(env)} matches the target."
         skipped.append(
             f"the local trtexec ({_describe(env)}) does not match" if env else "the local trtexec failed"

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tao2ds.core.errors import EngineBuildError, ProbeError
-from tao2ds.engine.probe import env_from_outputs, probe_commands, run_local_probe
-from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv
-from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
+
+if TYPE_CHECKING:
+    from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
 
 JETSON_TRTEXEC = Path("/usr/src/tensorrt/bin/trtexec")  # where JetPack and the TensorRT debs put it
 
@@ -48,10 +49,16 @@ class TrtexecBuilder:
         if self.trtexec is None:
             raise ProbeError("trtexec not found on PATH or at /usr/src/tensorrt/bin/trtexec")
         if self._env is None:
+            # deferred, as below: a no-op run only asks find_trtexec() whether there is one
+            from tao2ds.engine.probe import env_from_outputs, probe_commands, run_local_probe
+
             self._env = env_from_outputs(run_local_probe(probe_commands(str(self.trtexec))))
         return self._env
 
     def build(self, req: EngineRequest) -> EngineResult:
+        from tao2ds.engine.trtexec_cmd import parse_trtexec_output_order, trtexec_argv  # deferred: as probe
+        from tao2ds.engine.types import EngineResult
+
         env = self.probe()
         check_inputs(req)
         req.engine_out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ SYSTEM = tuple(
         "/etc",
         str(ROOT / "tao2ds"),
         str(ROOT / "conf"),
+        *([sys.pycache_prefix] if sys.pycache_prefix else []),  # bytecode of modules steps import lazily
     }
 )
 
