@@ -220,13 +220,3 @@ def test_c_loop_and_numpy_agree_bin_for_bin(bins: int, monkeypatch: pytest.Monke
     for name in "xyz":
         assert np.array_equal(c[name], ref[name]), name
         assert c[name].sum() == sum(t.size for t in tensors)
-
-
-def test_nan_in_the_second_pass_is_refused_by_the_c_loop(binning: str) -> None:
-    """Pass 1 refuses NaN already; the C loop also refuses it in pass 2 (were the data to change)."""
-    if binning != "C":
-        pytest.skip("the numpy code relies on pass 1's check")
-    hist = AbsHistogramCollector({"t": 1.0, "u": 1.0, "v": 1.0}, relu_of={"v": "u"})
-    for name in ("t", "u"):
-        with pytest.raises(ValueError, match=f"tensor '{name}' contains NaN"):
-            hist.update(name, np.array([0.5, np.nan, -0.2], np.float32))
