@@ -1,6 +1,6 @@
 """Entropy calibration: our streaming calibrator vs its floor and ONNX Runtime's EntropyCalibrater.
 
-    .venv/bin/python benchmarks/bench_calibration.py [--repeat N] [--no-ort] [--before GIT_REF]
+    .venv/bin/python benchmarks/bench_calibration.py [--repeat N] [--no-ort] [--before GIT_REF] [--numpy]
 
 Same model (the bundled sample), same preprocessed batches of 8, on the sample's 200 calibration
 images (1x) and on 1600 (8x: 8 flipped/brightness-jittered copies). Each (calibrator, set) runs in its
@@ -14,7 +14,8 @@ and the floor are run alternately ``--repeat`` times (default 3) and the fastest
 so that load from other processes on the machine skews both alike; the ratio within each round
 (back to back) is printed too, with its median. ``--before REF`` also runs the
 calibrator of git revision REF (its ``tao2ds/`` extracted to a temporary folder) in the same rounds,
-for before/after figures from one run.
+for before/after figures from one run; ``--numpy`` also runs ours with the C binning loop switched
+off (``TAO2DS_NATIVE_BINNING=0``), to show what the loop is worth.
 
 Goals (issues: INT8 calibration, and faster calibration): our peak RSS at 8x within 1.2x of 1x (memory
 must not grow with the image count), our time at 8x no worse than ORT's, and our time at 8x (1600
@@ -26,6 +27,7 @@ fixed by a first pass, so the two are not expected to agree exactly.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -87,7 +89,7 @@ def child(which: str, images_dir: str, out: str) -> None:
     batches = batch_iterator(list_images(images_dir), pp, BATCH)
     baseline = _rss_mib()
     t0, c0 = time.perf_counter(), time.process_time()
-    if which in ("ours", "before"):
+    if which in ("ours", "before", "numpy"):
         amax = collect_ranges(MODEL, batches, "entropy")
     else:
         cal = create_calibrator(
@@ -146,10 +148,14 @@ def make_8x(src: Path, dst: Path) -> None:
 
 def run_child(which: str, images: Path, tmp: Path, code: Path = ROOT) -> dict:
     out = tmp / f"{which}_{images.name}.json"
+    env = dict(os.environ)
+    if which == "numpy":  # our calibrator with the C binning loop switched off
+        env["TAO2DS_NATIVE_BINNING"] = "0"
     proc = subprocess.run(
         [sys.executable, __file__, "--child", which, str(images), str(out), str(code)],
         capture_output=True,
         text=True,
+        env=env,
     )
     if proc.returncode:
         raise SystemExit(f"{which} on {images} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -177,6 +183,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--repeat", type=int, default=3, help="rounds of ours/floor at 8x (fastest counts)")
     ap.add_argument("--no-ort", action="store_true", help="skip ONNX Runtime's calibrator (slow)")
     ap.add_argument("--before", metavar="GIT_REF", help="also time the calibrator of this revision")
+    ap.add_argument("--numpy", action="store_true", help="also time ours with numpy binning instead of C")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="tao2ds-bench-cal-"))
     try:
@@ -185,8 +192,8 @@ def main(argv: list[str]) -> None:
         make_8x(one, eight)
         sets = {"1x": (one, 200), "8x": (eight, 200 * COPIES)}
         before = extract(args.before, tmp / "before") if args.before else None
-        mine = ["ours", "before"] if before else ["ours"]
-        code = {"ours": ROOT, "before": before, "floor": ROOT, "ort": ROOT}
+        mine = ["ours", *(["numpy"] if args.numpy else []), *(["before"] if before else [])]
+        code = {"ours": ROOT, "numpy": ROOT, "before": before, "floor": ROOT, "ort": ROOT}
         rounds: dict[tuple[str, str], list[dict]] = {}
         for s, (d, _) in sets.items():
             for k in range(args.repeat if s == "8x" else 1):
