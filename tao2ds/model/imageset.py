@@ -134,7 +134,7 @@ class ImageBatches:
         if pixels is None:
             min_hw = (self.pp.infer_dims[1], self.pp.infer_dims[2])
             pixels = batch_pixels([load_rgb(p, min_hw) for p in chunk], self.pp)
-            self._keep_pixels(index, pixels)
+            self._store(index, pixels)
         return normalize_pixels(pixels, self.pp)  # = stacked preprocess_frame
 
     def _offset(self, index: int) -> int:
@@ -154,7 +154,7 @@ class ImageBatches:
                 self._spill = tempfile.TemporaryFile(prefix="tao2ds-pixels-")
         return self._spill
 
-    def _keep_pixels(self, index: int, pixels) -> None:
+    def _store(self, index: int, pixels) -> None:
         import os
 
         if pixels.shape[1:] != self._frame_shape:
