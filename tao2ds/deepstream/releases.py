@@ -334,6 +334,9 @@ class Release:
     source_types: Mapping[str, int] = field(default_factory=lambda: dict(SOURCES_FROM_70))
     nvinfer_keys_added: tuple[str, ...] = ()
     network_mode_best: bool = True  # network-mode=3
+    # NvMultiObjectTracker YAML: TargetManagement.preserveStreamUpdateOrder, first in the 6.1 IOU sample
+    # (absent from 6.0.1's config_tracker_IOU.yml; tracker.py cites the files)
+    tracker_preserve_stream_order: bool = True
     int8_routes: tuple[str, ...] = ("cache",)
     # samples/models/Primary_Detector model file of this release (deepstream-parsers.md F3); None = not checked
     primary_detector_model: Optional[str] = None
@@ -389,6 +392,7 @@ RELEASES: tuple[Release, ...] = (
         source_types=SOURCES_UP_TO_64,
         sinks=SINKS_UP_TO_601,
         network_mode_best=False,
+        tracker_preserve_stream_order=False,
         sources=("deepstream.md §5 [TAO601-trt] [DSY] [HN-601-nano]",),
     ),
     Release(

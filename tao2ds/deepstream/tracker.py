@@ -20,7 +20,7 @@ DS 5.x's txt format (``[IOU_CONFIG]`` for libnvds_mot_iou.so) predates every sup
 
 from __future__ import annotations
 
-from tao2ds.deepstream.codes import version_tuple
+from tao2ds.deepstream import releases
 
 TRACKER_CONFIG_FILE = "tracker_config.yml"  # written beside the app config; ll-config-file is relative to it
 
@@ -54,7 +54,8 @@ DataAssociator:
 
 def tracker_config_text(deepstream: str) -> str:
     """The text of ``tracker_config.yml`` for this DeepStream release (pure)."""
-    ds = version_tuple(deepstream)
-    # preserveStreamUpdateOrder: first in the 6.1 sample (absent from 6.0.1's).
-    preserve = "  preserveStreamUpdateOrder: 0\n" if ds >= (6, 1) else ""
+    # preserveStreamUpdateOrder: first in the 6.1 sample (absent from 6.0.1's): the release table says
+    preserve = (
+        "  preserveStreamUpdateOrder: 0\n" if releases.get(deepstream).tracker_preserve_stream_order else ""
+    )
     return _HEAD.format(ds=deepstream, preserve=preserve)
