@@ -52,7 +52,7 @@ def _load():
 
 def histogram_kernel():
     """``tao2ds_histogram`` (see _binning.c), or None: not built here, or disabled by the environment."""
-    if os.environ.get(DISABLE_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+    if os.environ.get(DISABLE_ENV) == "0":
         return None
     return _load()
 

@@ -1,7 +1,7 @@
 """The engine nvinfer builds, named the way DeepStream names it, and the INT8 route it takes.
 
-Apart from the nvinfer config's writer (``deepstream.nvinfer``, which re-exports both) because the
-build layout names the engine on every run, a no-op one included, and the writer is dozens of
+Apart from the nvinfer config's writer (``deepstream.nvinfer``) because the build layout names the
+engine on every run, a no-op one included, and the writer is dozens of
 generated dataclass methods a no-op run does not need (start-up time, tests/e2e/test_noop_imports.py).
 """
 

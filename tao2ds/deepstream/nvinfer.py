@@ -17,7 +17,6 @@ from tao2ds.deepstream.codes import (
     ScalingComputeHw,
     ScalingFilter,
 )
-from tao2ds.deepstream.engine_file import engine_file_name, int8_route  # noqa: F401 - re-exported
 from tao2ds.deepstream.keyfile import load_keyfile, render_keyfile
 
 if TYPE_CHECKING:  # preprocessing is read only by read_nvinfer

@@ -23,14 +23,7 @@ if TYPE_CHECKING:
     from tao2ds.engine.builders.ssh import SshBuilder
     from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
 
-__all__ = [  # noqa: F822 - the builder classes come from __getattr__
-    "Builder",
-    "DeepStreamBuilder",
-    "SshBuilder",
-    "TensorRTBuilder",
-    "TrtexecBuilder",
-    "choose_builder",
-]
+__all__ = ["Builder", "DeepStreamBuilder", "choose_builder"]
 
 BUILDER_NAMES = ("auto", "tensorrt", "trtexec", "ssh", "deepstream", "tao_converter", "tao_deploy")
 _CLASSES = {  # name → module under tao2ds.engine.builders, imported on first use
@@ -45,13 +38,6 @@ _CLASSES = {  # name → module under tao2ds.engine.builders, imported on first 
 
 def _builder_class(name: str) -> Any:
     return getattr(importlib.import_module(f"tao2ds.engine.builders.{_CLASSES[name]}"), name)
-
-
-def __getattr__(name: str) -> Any:
-    """The builder classes, as ``from tao2ds.engine.builders.choose import SshBuilder`` (PEP 562)."""
-    if name in _CLASSES:
-        return _builder_class(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Builder(Protocol):

@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 from tao2ds.core.errors import BuilderMismatch, Tao2dsError
-from tao2ds.engine.builders.choose import (
-    DeepStreamBuilder,
-    SshBuilder,
-    TensorRTBuilder,
-    TrtexecBuilder,
-    choose_builder,
-)
+from tao2ds.engine.builders.choose import DeepStreamBuilder, choose_builder
+from tao2ds.engine.builders.ssh import SshBuilder
+from tao2ds.engine.builders.tensorrt import TensorRTBuilder
+from tao2ds.engine.builders.trtexec import TrtexecBuilder
 from tao2ds.engine.types import BuilderEnv
 from tests.fakes.device import make_device
 from tests.fakes.fake_tensorrt import make_fake_tensorrt
