@@ -193,13 +193,16 @@ class SshBuilder:
             self._download(req, workdir, use_timing)
         return EngineResult(engine=req.engine_out, output_order=order, env=env, log=log)
 
-    def _upload(self, req: EngineRequest, workdir: str, upload_timing: bool) -> None:
-        """scp -r of a staged directory: creates the job directory and copies all inputs in one call."""
+    def _upload(
+        self, req: EngineRequest, workdir: str, upload_timing: bool, model_name: str = REMOTE_ONNX
+    ) -> None:
+        """scp -r of a staged directory: creates the job directory and copies all inputs in one call
+        (the model as ``model_name``: tao-converter's job takes the .etlt under its own name)."""
         stage = Path(tempfile.mkdtemp(prefix="tao2ds-stage-"))
         try:
             job = stage / Path(workdir).name
             job.mkdir()
-            _stage(req.onnx, job / REMOTE_ONNX)
+            _stage(req.onnx, job / model_name)
             if req.calib_cache is not None:
                 _stage(req.calib_cache, job / REMOTE_CALIB)
             if upload_timing:

@@ -23,22 +23,18 @@ which is how the tool takes it. Everything the tool prints is masked before it i
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 from tao2ds.core.errors import EngineBuildError, ProbeError, UnsupportedBuild
-from tao2ds.engine.builders.ssh import REMOTE_ENGINE, SshBuilder, _stage, job_name
+from tao2ds.engine.builders.ssh import REMOTE_CALIB, REMOTE_ENGINE, SshBuilder, job_name
 from tao2ds.engine.builders.trtexec import log_tail
 from tao2ds.engine.probe import env_from_outputs
 from tao2ds.engine.types import BuilderEnv, EngineRequest, EngineResult
 from tao2ds.engine.versions import parse_version
 from tao2ds.model.etlt import mask
-from tao2ds.remote.ssh import scp_argv, scp_remote, sh_command, sh_path, ssh_argv, ssh_failure
+from tao2ds.remote.ssh import sh_command, sh_path, ssh_argv, ssh_failure
 
 REMOTE_MODEL = "model.etlt"
-REMOTE_CALIB = "calib.cache"
 KEY_VAR = "TAO2DS_KEY"
 _KEY_SLOT = "@@tao2ds-key@@"  # replaced by "$TAO2DS_KEY" in the remote command (never the key itself)
 LAST_TENSORRT = (8, 6)
@@ -136,31 +132,11 @@ class TaoConverterBuilder(SshBuilder):
                 )
             workdir = f"{self._workdir}/{job_name(req.engine_out)}"
             argv = converter_argv(req, self._converter_path or "tao-converter", _KEY_SLOT)
-            self._upload_model(req, workdir)
+            self._upload(req, workdir, upload_timing=False, model_name=REMOTE_MODEL)
             log = self._convert(argv, workdir, req.key)
             self._download(req, workdir, use_timing=False)
         # tao-converter prints no binding list: the label order comes from the model's rule (UFF: reversed)
         return EngineResult(engine=req.engine_out, output_order=[], env=env, log=log)
-
-    def _upload_model(self, req: EngineRequest, workdir: str) -> None:
-        stage = Path(tempfile.mkdtemp(prefix="tao2ds-stage-"))
-        try:
-            job = stage / Path(workdir).name
-            job.mkdir()
-            _stage(req.onnx, job / REMOTE_MODEL)
-            if req.calib_cache is not None:
-                _stage(req.calib_cache, job / REMOTE_CALIB)
-            self._run(
-                scp_argv(
-                    self._target(),
-                    ["-r", str(job)],
-                    scp_remote(self._target(), str(Path(workdir).parent) + "/"),
-                ),
-                "uploading the model",
-                timeout=self.timeout,
-            )
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
 
     def _convert(self, argv: list[str], workdir: str, key: str) -> str:
         try:
